@@ -8,3 +8,6 @@
 pub mod model;
 pub mod path;
 pub mod pss;
+pub mod image;
+pub mod load;
+pub mod rules;

@@ -1,0 +1,1 @@
+//! Manifest loading (YAML/JSON with kubectl semantics and positions).

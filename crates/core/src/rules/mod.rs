@@ -1,0 +1,1 @@
+//! Hardening rules beyond the Pod Security Standards.
