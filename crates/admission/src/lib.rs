@@ -1,0 +1,1 @@
+//! AdmissionReview decisions (placeholder: being written).

@@ -1,0 +1,1 @@
+//! The HTTPS webhook server (placeholder: being written).
