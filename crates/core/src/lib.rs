@@ -11,3 +11,4 @@ pub mod pss;
 pub mod image;
 pub mod load;
 pub mod rules;
+pub mod workload;
