@@ -79,6 +79,9 @@ pub struct PodSpec {
     pub os: Option<PodOs>,
     #[serde(default)]
     pub host_users: Option<bool>,
+    /// Pod-level requests and limits (KEP-2837, beta since v1.34).
+    #[serde(default)]
+    pub resources: Option<ResourceRequirements>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
