@@ -1,0 +1,131 @@
+//! Live-cluster namespace and pod sources (the `cluster` feature).
+//!
+//! Namespaces: a kube-rs reflector keeps every Namespace in memory (small:
+//! one object per namespace) and `/readyz` turns green after its first full
+//! list. Pods: listed live from the API server only when the engine dry-runs
+//! a namespace label change, as upstream's webhook does
+//! (`PodListerFromClient`), instead of caching every pod of the cluster.
+//!
+//! The engine's traits are synchronous, so the pod list runs with
+//! `block_in_place` on the multi-threaded runtime that `run_serve` builds.
+//! RBAC: get/list/watch on namespaces and pods (see deploy/rbac.yaml).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Api, Client, Config};
+use podgate_core::model::PodTemplate;
+
+use crate::shim as admission;
+
+/// Upstream caps the namespace dry-run at 3000 pods.
+const POD_LIST_LIMIT: u32 = 3000;
+const POD_LIST_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Namespaces(Store<Namespace>);
+
+impl admission::NamespaceLookup for Namespaces {
+    fn labels(&self, name: &str) -> Option<BTreeMap<String, String>> {
+        self.0
+            .get(&ObjectRef::new(name))
+            .map(|ns| ns.metadata.labels.clone().unwrap_or_default())
+    }
+}
+
+struct Pods {
+    client: Client,
+    handle: tokio::runtime::Handle,
+}
+
+impl admission::PodLister for Pods {
+    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let list = async {
+            tokio::time::timeout(
+                POD_LIST_TIMEOUT,
+                api.list(&ListParams::default().limit(POD_LIST_LIMIT)),
+            )
+            .await
+        };
+        let result = tokio::task::block_in_place(|| self.handle.block_on(list));
+        let pods = match result {
+            Ok(Ok(list)) => list.items,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "listing pods for the namespace dry-run failed");
+                return Vec::new();
+            }
+            Err(_) => {
+                tracing::warn!("listing pods for the namespace dry-run timed out");
+                return Vec::new();
+            }
+        };
+        pods.into_iter()
+            .filter_map(|p| {
+                serde_json::to_value(p)
+                    .ok()
+                    .and_then(|v| serde_json::from_value(v).ok())
+            })
+            .collect()
+    }
+}
+
+/// Connect (kubeconfig file, else in-cluster/inferred config), start the
+/// namespace reflector and return the sources and the synced flag.
+pub async fn start(
+    kubeconfig: Option<&Path>,
+) -> anyhow::Result<(
+    Arc<dyn admission::NamespaceLookup>,
+    Arc<dyn admission::PodLister>,
+    Arc<AtomicBool>,
+)> {
+    let config = match kubeconfig {
+        Some(path) => {
+            let kc = Kubeconfig::read_from(path)
+                .with_context(|| format!("reading kubeconfig {}", path.display()))?;
+            Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await?
+        }
+        None => Config::incluster().context("in-cluster configuration")?,
+    };
+    let client = Client::try_from(config).context("building the Kubernetes client")?;
+    let (reader, writer) = reflector::store();
+    let api: Api<Namespace> = Api::all(client.clone());
+    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
+    tokio::spawn(async move {
+        futures_util::pin_mut!(stream);
+        while let Some(item) = stream.next().await {
+            if let Err(e) = item {
+                tracing::warn!(error = %e, "namespace watch error (retrying)");
+            }
+        }
+    });
+    let synced = Arc::new(AtomicBool::new(false));
+    let flag = synced.clone();
+    let ready_reader = reader.clone();
+    tokio::spawn(async move {
+        if ready_reader.wait_until_ready().await.is_ok() {
+            tracing::info!("namespace cache synced");
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    tracing::info!("namespace source: cluster (reflector)");
+    Ok((
+        Arc::new(Namespaces(reader)),
+        Arc::new(Pods {
+            client,
+            handle: tokio::runtime::Handle::current(),
+        }),
+        synced,
+    ))
+}

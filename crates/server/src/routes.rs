@@ -1,0 +1,374 @@
+//! The HTTP surface: admission endpoints, health, readiness and metrics.
+//!
+//! Transport rules (as upstream's webhook server): anything that parses as
+//! an AdmissionReview gets HTTP 200 with the verdict inside; HTTP errors are
+//! only for transport problems — 415 wrong content type, 413 body too large,
+//! 400 not an AdmissionReview (short message), 500 an internal failure whose
+//! details are logged, never sent.
+
+use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use tracing::field::Empty;
+use tracing::Instrument;
+
+use crate::metrics::Metrics;
+use crate::review::{Endpoint, Reviewer};
+
+/// The API server never waits longer than 30 s for a webhook.
+const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reviewer: Arc<dyn Reviewer>,
+    metrics: Arc<Metrics>,
+    synced: Arc<AtomicBool>,
+    draining: AtomicBool,
+    max_body_bytes: usize,
+    default_timeout: Duration,
+}
+
+impl AppState {
+    /// State with a 3 MiB body limit, a 10 s default deadline and a
+    /// namespace source that is already synced.
+    pub fn new(reviewer: Arc<dyn Reviewer>, metrics: Arc<Metrics>) -> Self {
+        Self::with_options(
+            reviewer,
+            metrics,
+            Arc::new(AtomicBool::new(true)),
+            3 * 1024 * 1024,
+            Duration::from_secs(10),
+        )
+    }
+
+    /// `synced` turns `/readyz` green once the namespace source has synced.
+    pub fn with_options(
+        reviewer: Arc<dyn Reviewer>,
+        metrics: Arc<Metrics>,
+        synced: Arc<AtomicBool>,
+        max_body_bytes: usize,
+        default_timeout: Duration,
+    ) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                reviewer,
+                metrics,
+                synced,
+                draining: AtomicBool::new(false),
+                max_body_bytes,
+                default_timeout,
+            }),
+        }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// Fail `/readyz` from now on (shutdown has begun).
+    pub fn start_draining(&self) {
+        self.inner.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.inner.synced.load(Ordering::SeqCst) && !self.inner.draining.load(Ordering::SeqCst)
+    }
+}
+
+/// The webhook's router. Serve it with any hyper server, or call it
+/// in-process with `tower::ServiceExt::oneshot`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        .route("/imagereview", post(image_review))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn validate(State(st): State<AppState>, req: Request) -> Response {
+    review(st, Endpoint::Validate, req).await
+}
+
+async fn mutate(State(st): State<AppState>, req: Request) -> Response {
+    review(st, Endpoint::Mutate, req).await
+}
+
+async fn image_review(State(st): State<AppState>, req: Request) -> Response {
+    review(st, Endpoint::ImageReview, req).await
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    if st.is_ready() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        st.inner.metrics.encode(),
+    )
+        .into_response()
+}
+
+fn plain(code: StatusCode, msg: &'static str) -> Response {
+    (
+        code,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        msg,
+    )
+        .into_response()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The API server's `?timeout=10s` (how long it waits for us), capped at 30 s.
+fn requested_timeout(query: Option<&str>) -> Option<Duration> {
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("timeout="))
+        .and_then(|v| crate::duration::parse(v).ok())
+        .map(|d| d.min(MAX_TIMEOUT))
+}
+
+/// The few request fields a log line shows. Parsed only when logging is on.
+#[derive(Deserialize, Default)]
+struct Peek<'a> {
+    #[serde(borrow, default)]
+    request: Option<PeekRequest<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct PeekRequest<'a> {
+    #[serde(borrow, default)]
+    uid: Cow<'a, str>,
+    #[serde(borrow, default)]
+    kind: Option<PeekKind<'a>>,
+    #[serde(borrow, default)]
+    namespace: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    operation: Cow<'a, str>,
+}
+
+#[derive(Deserialize, Default)]
+struct PeekKind<'a> {
+    #[serde(borrow, default)]
+    kind: Cow<'a, str>,
+}
+
+enum Failure {
+    Status(StatusCode, &'static str),
+    Bad(String),
+}
+
+async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
+    let start = Instant::now();
+    let span = tracing::info_span!(
+        "review",
+        endpoint = endpoint.as_str(),
+        uid = Empty,
+        kind = Empty,
+        namespace = Empty,
+        name = Empty,
+        operation = Empty,
+    );
+    let (status, decision, response) = {
+        match review_inner(&st, endpoint, req, start, &span)
+            .instrument(span.clone())
+            .await
+        {
+            Ok((decision, body)) => {
+                let mut resp = Response::new(Body::from(body));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                (StatusCode::OK, decision, resp)
+            }
+            Err(Failure::Status(code, msg)) => (code, "error", plain(code, msg)),
+            Err(Failure::Bad(msg)) => {
+                let resp = (
+                    StatusCode::BAD_REQUEST,
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; charset=utf-8"),
+                    )],
+                    msg,
+                )
+                    .into_response();
+                (StatusCode::BAD_REQUEST, "error", resp)
+            }
+        }
+    };
+    let elapsed = start.elapsed();
+    st.inner
+        .metrics
+        .record_request(endpoint, status.as_u16(), decision, elapsed);
+    tracing::info!(
+        parent: &span,
+        status = status.as_u16(),
+        decision,
+        latency_us = elapsed.as_micros() as u64,
+        "admission review"
+    );
+    response
+}
+
+async fn review_inner(
+    st: &AppState,
+    endpoint: Endpoint,
+    req: Request,
+    start: Instant,
+    span: &tracing::Span,
+) -> Result<(&'static str, Vec<u8>), Failure> {
+    let (parts, body) = req.into_parts();
+    if !is_json(&parts.headers) {
+        return Err(Failure::Status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type must be application/json",
+        ));
+    }
+    let limit = st.inner.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Failure::Status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return Err(Failure::Status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            ))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reading request body failed");
+            return Err(Failure::Status(
+                StatusCode::BAD_REQUEST,
+                "could not read request body",
+            ));
+        }
+    };
+
+    if !span.is_disabled() {
+        if let Ok(Peek { request: Some(r) }) = serde_json::from_slice::<Peek<'_>>(&bytes) {
+            span.record("uid", &*r.uid);
+            span.record("kind", r.kind.as_ref().map(|k| &*k.kind).unwrap_or(""));
+            span.record("namespace", &*r.namespace);
+            span.record("name", &*r.name);
+            span.record("operation", &*r.operation);
+        }
+    }
+
+    let timeout = requested_timeout(parts.uri.query()).unwrap_or(st.inner.default_timeout);
+    let deadline = start + timeout;
+    let reviewer = &st.inner.reviewer;
+    // Evaluation is microseconds of pure CPU: run it inline (no spawn_blocking).
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        reviewer.review(endpoint, &bytes, deadline)
+    }));
+    match result {
+        Ok(Ok(verdict)) => {
+            st.inner.metrics.record_verdict(&verdict);
+            Ok((verdict.decision(), verdict.body))
+        }
+        Ok(Err(bad)) => {
+            tracing::info!(error = %bad, "rejected malformed admission request");
+            Err(Failure::Bad(bad.0))
+        }
+        Err(_) => {
+            tracing::error!("admission engine panicked");
+            Err(Failure::Status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        assert!(!is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        assert!(is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert!(is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/yaml"),
+        );
+        assert!(!is_json(&h));
+    }
+
+    #[test]
+    fn timeouts_from_the_query() {
+        assert_eq!(
+            requested_timeout(Some("timeout=10s")),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            requested_timeout(Some("a=b&timeout=2s")),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(requested_timeout(Some("timeout=5m")), Some(MAX_TIMEOUT));
+        assert_eq!(requested_timeout(Some("timeout=bogus")), None);
+        assert_eq!(requested_timeout(None), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests for podgate-server: one test binary (faster linking).
+
+mod common;
+
+mod engine;
+mod reload;
+mod router;
+mod shutdown;
+mod transport;

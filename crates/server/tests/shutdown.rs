@@ -1,0 +1,99 @@
+//! Graceful shutdown: in-flight requests finish, then the server stops.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use podgate_server::metrics::Metrics;
+use podgate_server::review::{BadRequest, Endpoint, Reviewer, Verdict};
+use podgate_server::{testkit, AppState};
+
+use crate::common::{Options, TestServer};
+
+/// Takes 700 ms per review.
+struct Slow;
+
+impl Reviewer for Slow {
+    fn review(&self, _: Endpoint, _: &[u8], _: Instant) -> Result<Verdict, BadRequest> {
+        std::thread::sleep(Duration::from_millis(700));
+        Ok(Verdict {
+            body: b"{}".to_vec(),
+            allowed: true,
+            ..Verdict::default()
+        })
+    }
+}
+
+fn slow_state() -> AppState {
+    AppState::with_options(
+        Arc::new(Slow),
+        Arc::new(Metrics::new()),
+        Arc::new(AtomicBool::new(true)),
+        1 << 20,
+        Duration::from_secs(10),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_requests_complete_after_sigterm() {
+    let mut s = TestServer::start_with(Options::default(), Some(slow_state())).await;
+    let mut h1 = s.connect_h1().await;
+    let mut h2 = s.connect_h2().await;
+    let a = tokio::spawn(async move {
+        h1.conn
+            .send(testkit::post_json("/validate", "{}").unwrap())
+            .await
+    });
+    let b = tokio::spawn(async move {
+        h2.conn
+            .send(testkit::post_json("/validate", "{}").unwrap())
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    s.signal_shutdown();
+    assert_eq!(a.await.unwrap().unwrap().status, 200);
+    assert_eq!(b.await.unwrap().unwrap().status, 200);
+    s.task.take().unwrap().await.unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The listener is gone.
+    let cfg = testkit::client_config(&s.ca_pem, &[b"http/1.1"]).unwrap();
+    assert!(testkit::connect(s.addr, "localhost", cfg).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_grace_bounds_the_drain() {
+    let mut s = TestServer::start_with(
+        Options {
+            shutdown_grace: Duration::from_millis(100),
+            ..Options::default()
+        },
+        Some(slow_state()),
+    )
+    .await;
+    let mut c = s.connect_h1().await;
+    let _req = tokio::spawn(async move {
+        c.conn
+            .send(testkit::post_json("/validate", "{}").unwrap())
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    s.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connections_do_not_block_shutdown() {
+    let mut s = TestServer::start().await;
+    let _idle = s.connect_h1().await;
+    let _idle2 = s.connect_h2().await;
+    let started = Instant::now();
+    s.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
