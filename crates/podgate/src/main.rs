@@ -1,1 +1,41 @@
-fn main() {}
+//! The `podgate` binary: command-line parsing, dispatch, and exit codes.
+//!
+//! Exit codes (a contract for CI): 0 everything allowed and every input read;
+//! 1 some resource denied; 2 some input could not be read or parsed (the rest
+//! is still scanned and reported), or a usage error.
+
+use podgate::{cli, scan};
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print to stdout and succeed.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        cli::Command::Scan(args) => scan::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`podgate scan . | head`) is not an error.
+            if e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::from(0);
+            }
+            let _ = writeln!(std::io::stderr(), "podgate: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Report writers. Each takes the finished [`crate::scan::ScanReport`] and
+//! writes one format; none of them decides anything.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,107 @@
+//! Turning command-line paths into named byte buffers.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Hard cap on one input file; larger files are reported, not read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One input: a display name and its bytes (or why they could not be read).
+pub struct Input {
+    pub name: String,
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Expand the given paths: files as given (any extension), directories
+/// recursively (`*.yaml`, `*.yml`, `*.json`, sorted, symlinked directories not
+/// followed), `-` as stdin. Missing paths become inputs that carry the error.
+pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            let bytes = std::io::stdin()
+                .lock()
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read stdin: {e}"))
+                .and_then(|_| check_size(buf));
+            out.push(Input {
+                name: "<stdin>".to_string(),
+                bytes,
+            });
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let mut files = Vec::new();
+                walk(p, &mut files, &mut out);
+                files.sort();
+                out.extend(files.into_iter().map(|f| read_file(&f)));
+            }
+            Ok(_) => out.push(read_file(p)),
+            Err(e) => out.push(Input {
+                name: display(p),
+                bytes: Err(format!("cannot read: {e}")),
+            }),
+        }
+    }
+    out
+}
+
+fn check_size(buf: Vec<u8>) -> Result<Vec<u8>, String> {
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        Err(format!("larger than {} MiB; not read", MAX_FILE_BYTES / 1024 / 1024))
+    } else {
+        Ok(buf)
+    }
+}
+
+fn display(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+fn read_file(p: &Path) -> Input {
+    let name = display(p);
+    let bytes = match std::fs::metadata(p) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => Err(format!(
+            "larger than {} MiB; not read",
+            MAX_FILE_BYTES / 1024 / 1024
+        )),
+        Ok(_) => std::fs::read(p).map_err(|e| format!("cannot read: {e}")),
+        Err(e) => Err(format!("cannot read: {e}")),
+    };
+    Input { name, bytes }
+}
+
+fn is_manifest(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Input>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(Input {
+                name: display(dir),
+                bytes: Err(format!("cannot read directory: {e}")),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&path, files, errors);
+        } else if (ft.is_file() || ft.is_symlink()) && is_manifest(&path) {
+            // A symlink to a directory with a manifest-like name is skipped by
+            // the read (it is not a file) and reported there.
+            files.push(path);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Namespace labels in the scanned input, resolved the way the PodSecurity
+//! admission controller resolves them (`api.PolicyToEvaluate`).
+
+use std::collections::BTreeMap;
+
+use podgate_core::load::Positions;
+use podgate_core::path::PathSeg;
+use podgate_core::pss::{Level, LevelVersion, Version};
+use podgate_core::workload::FoundNamespace;
+
+use super::{InputError, ScanSettings};
+
+pub const ENFORCE_LEVEL: &str = "pod-security.kubernetes.io/enforce";
+pub const ENFORCE_VERSION: &str = "pod-security.kubernetes.io/enforce-version";
+const POLICY_LABELS: [&str; 6] = [
+    "pod-security.kubernetes.io/enforce",
+    "pod-security.kubernetes.io/enforce-version",
+    "pod-security.kubernetes.io/audit",
+    "pod-security.kubernetes.io/audit-version",
+    "pod-security.kubernetes.io/warn",
+    "pod-security.kubernetes.io/warn-version",
+];
+
+/// A Namespace from the input with the positions of its policy labels.
+pub struct NamespaceDecl {
+    pub ns: FoundNamespace,
+    label_lines: BTreeMap<String, (u32, u32)>,
+}
+
+impl NamespaceDecl {
+    pub fn new(ns: FoundNamespace, positions: &Positions) -> Self {
+        let mut label_lines = BTreeMap::new();
+        for key in POLICY_LABELS {
+            if ns.labels.contains_key(key) {
+                let path = ns
+                    .object_path
+                    .join(["metadata", "labels"])
+                    .child(PathSeg::from(key.to_string()));
+                let pos = positions.nearest(path.segments());
+                label_lines.insert(key.to_string(), (pos.line, pos.column));
+            }
+        }
+        NamespaceDecl { ns, label_lines }
+    }
+}
+
+/// The enforce policy of each namespace found in the input.
+#[derive(Default)]
+pub struct NamespacePolicies {
+    /// namespace -> (level if labelled, version if labelled)
+    policies: BTreeMap<String, (Option<Level>, Option<Version>)>,
+}
+
+impl NamespacePolicies {
+    /// Record a namespace; returns an error for invalid label values. As
+    /// upstream, an invalid level fails closed (restricted) and an invalid
+    /// version means latest.
+    pub fn add(&mut self, file: &str, decl: &NamespaceDecl) -> Option<InputError> {
+        let labels = &decl.ns.labels;
+        let mut problems = Vec::new();
+        let level = labels.get(ENFORCE_LEVEL).map(|v| {
+            v.parse::<Level>().unwrap_or_else(|e| {
+                problems.push((ENFORCE_LEVEL, v.clone(), e.to_string(), "restricted"));
+                Level::Restricted
+            })
+        });
+        let version = labels.get(ENFORCE_VERSION).map(|v| {
+            v.parse::<Version>().unwrap_or_else(|e| {
+                problems.push((ENFORCE_VERSION, v.clone(), e.to_string(), "latest"));
+                Version::LATEST
+            })
+        });
+        for key in &POLICY_LABELS[2..] {
+            if let Some(v) = labels.get(*key) {
+                let bad = if key.ends_with("-version") {
+                    v.parse::<Version>().err().map(|e| e.to_string())
+                } else {
+                    v.parse::<Level>().err().map(|e| e.to_string())
+                };
+                if let Some(e) = bad {
+                    problems.push((key, v.clone(), e, "ignored by podgate scan"));
+                }
+            }
+        }
+        self.policies
+            .entry(decl.ns.name.clone())
+            .or_insert((level, version));
+        let (key, value, why, fallback) = problems.into_iter().next()?;
+        let (line, column) = decl.label_lines.get(key).copied().unwrap_or((0, 0));
+        Some(InputError {
+            file: file.to_string(),
+            line,
+            column,
+            message: format!(
+                "Namespace/{}: invalid label {key}={value:?}: {why} (the API server rejects it; pods are evaluated with {fallback}, as the admission controller does)",
+                decl.ns.name
+            ),
+            document: None,
+        })
+    }
+
+    /// Level and version for a pod in `namespace`, with their source.
+    pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, &'static str) {
+        let (ns_level, ns_version) = self.policies.get(namespace).copied().unwrap_or((None, None));
+        let level = s.level.or(ns_level).unwrap_or(s.default_level);
+        let version = s.version.or(ns_version).unwrap_or(s.default_version);
+        let source = if s.level.is_some() || s.version.is_some() {
+            "flag"
+        } else if ns_level.is_some() || ns_version.is_some() {
+            "namespace"
+        } else {
+            "default"
+        };
+        (LevelVersion::new(level, version), source)
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests for the `podgate` binary, compiled into one test binary.
+
+mod scan_cli;

@@ -1,0 +1,319 @@
+//! `podgate scan` end to end: real files, real processes, exit codes, JSON
+//! shape, text snapshots.
+
+use assert_cmd::Command;
+use assert_fs::prelude::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn podgate() -> Command {
+    let mut c = Command::cargo_bin("podgate").expect("binary built");
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+const GOOD_POD: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+  namespace: app
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+    - name: c
+      image: nginx:1.27
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities:
+          drop: ["ALL"]
+"#;
+
+const BAD_POD: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+spec:
+  containers:
+    - name: c
+      image: nginx
+      securityContext:
+        privileged: true
+"#;
+
+fn json_of(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("stdout is JSON")
+}
+
+#[test]
+fn exit_0_when_everything_is_allowed() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("good.yaml").write_str(GOOD_POD).unwrap();
+    podgate()
+        .args(["scan", "--no-color"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Pod/good (app) allowed at restricted:latest"));
+}
+
+#[test]
+fn exit_1_when_something_is_denied() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("good.yaml").write_str(GOOD_POD).unwrap();
+    dir.child("bad.yaml").write_str(BAD_POD).unwrap();
+    podgate().arg("scan").arg(dir.path()).assert().code(1);
+}
+
+#[test]
+fn exit_2_on_bad_input_but_other_files_are_still_reported() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("a-bad.yaml").write_str(BAD_POD).unwrap();
+    dir.child("b-broken.yaml")
+        .write_str("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  name: y\n")
+        .unwrap();
+    let out = podgate()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("b-broken.yaml:5"))
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    assert_eq!(v["results"][0]["name"], "bad");
+    let err = &v["errors"][0];
+    assert!(err["file"].as_str().unwrap().ends_with("b-broken.yaml"));
+    assert_eq!(err["line"], 5);
+    assert!(err["message"].as_str().unwrap().contains("name"), "{err}");
+}
+
+#[test]
+fn missing_path_is_an_input_error() {
+    podgate()
+        .args(["scan", "/definitely/not/here.yaml"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn json_shape_is_the_documented_contract() {
+    let out = podgate()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(BAD_POD)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    let r = &v["results"][0];
+    for key in ["file", "document", "line", "kind", "namespace", "name", "level", "version", "allowed", "violations"] {
+        assert!(r.get(key).is_some(), "missing {key} in {r}");
+    }
+    assert_eq!(r["file"], "<stdin>");
+    assert_eq!(r["document"], 0);
+    assert_eq!(r["line"], 1);
+    assert_eq!(r["kind"], "Pod");
+    assert_eq!(r["level"], "restricted");
+    assert_eq!(r["version"], "latest");
+    assert_eq!(r["allowed"], false);
+    let first = &r["violations"][0];
+    assert_eq!(first["check"], "privileged");
+    assert_eq!(first["reason"], "privileged");
+    assert_eq!(first["detail"], "container \"c\" must not set securityContext.privileged=true");
+    assert_eq!(first["line"], 10);
+    assert!(v["errors"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn level_and_version_flags() {
+    let out = podgate()
+        .args(["scan", "--format", "json", "--level", "baseline", "--version", "v1.22", "-"])
+        .write_stdin(BAD_POD)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"][0]["level"], "baseline");
+    assert_eq!(v["results"][0]["version"], "v1.22");
+    assert_eq!(v["results"][0]["violations"].as_array().unwrap().len(), 1);
+    podgate()
+        .args(["scan", "--level", "privileged", "-"])
+        .write_stdin(BAD_POD)
+        .assert()
+        .code(0);
+    podgate()
+        .args(["scan", "--version", "1.22", "-"])
+        .write_stdin(BAD_POD)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("latest"));
+}
+
+#[test]
+fn namespace_labels_pick_level_and_version_unless_flags_are_given() {
+    let input = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: app
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.25
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: app}
+spec:
+  containers: [{name: c, image: nginx}]
+"#;
+    let out = podgate()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"][0]["level"], "baseline");
+    assert_eq!(v["results"][0]["version"], "v1.25");
+    assert_eq!(v["results"][0]["policy_source"], "namespace");
+    podgate()
+        .args(["scan", "--level", "restricted", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn invalid_namespace_label_fails_closed_and_is_reported() {
+    let input = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: app
+  labels:
+    pod-security.kubernetes.io/enforce: strict
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: app}
+spec:
+  containers: [{name: c, image: nginx}]
+"#;
+    let out = podgate()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"][0]["level"], "restricted");
+    assert_eq!(v["results"][0]["allowed"], false);
+    assert_eq!(v["errors"][0]["line"], 6);
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("strict"));
+}
+
+#[test]
+fn directories_are_walked_recursively_by_extension() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("a/b/pod.yml").write_str(BAD_POD).unwrap();
+    dir.child("a/pod.json")
+        .write_str(r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"containers":[{"name":"c","image":"i"}]}}"#)
+        .unwrap();
+    dir.child("a/notes.txt").write_str(BAD_POD).unwrap();
+    let out = podgate()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    let names: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bad", "j"]);
+    assert_eq!(v["summary"]["files"], 2);
+}
+
+#[test]
+fn other_kinds_are_skipped_and_lists_expanded() {
+    let input = r#"apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: s}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: d}
+    spec:
+      template:
+        spec:
+          hostPID: true
+          containers: [{name: c, image: i}]
+"#;
+    let out = podgate()
+        .args(["scan", "--format", "json", "--level", "baseline", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    let r = &v["results"][0];
+    assert_eq!(r["kind"], "Deployment");
+    assert_eq!(r["line"], 7);
+    assert_eq!(r["violations"][0]["line"], 13);
+    assert_eq!(r["violations"][0]["field"], "items[1].spec.template.spec.hostPID");
+    assert_eq!(r["violations"][0]["detail"], "hostPID=true");
+}
+
+#[test]
+fn examples_text_report_snapshot() {
+    let out = podgate()
+        .args(["scan", "--no-color"])
+        .arg(".")
+        .current_dir(examples())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!("examples_text", String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn examples_json_report_snapshot() {
+    let out = podgate()
+        .args(["scan", "--format", "json", "."])
+        .current_dir(examples())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_json_snapshot!("examples_json", json_of(&out));
+}
+
+#[test]
+fn colour_only_when_asked_for_a_terminal() {
+    // Piped output never has escape codes.
+    let out = podgate().args(["scan", "-"]).write_stdin(BAD_POD).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+}
