@@ -41,12 +41,27 @@ fn bench(c: &mut Criterion) {
     let pod = typical();
     assert!(evaluate_pod(lv, &pod.metadata, &pod.spec).is_empty());
     c.bench_function("evaluate typical pod restricted:latest (allowed)", |b| {
-        b.iter(|| evaluate_pod(black_box(lv), black_box(&pod.metadata), black_box(&pod.spec)))
+        b.iter(|| {
+            evaluate_pod(
+                black_box(lv),
+                black_box(&pod.metadata),
+                black_box(&pod.spec),
+            )
+        })
     });
     let bad = violating();
-    c.bench_function("evaluate violating pod restricted:latest (8 violations)", |b| {
-        b.iter(|| evaluate_pod(black_box(lv), black_box(&bad.metadata), black_box(&bad.spec)))
-    });
+    c.bench_function(
+        "evaluate violating pod restricted:latest (8 violations)",
+        |b| {
+            b.iter(|| {
+                evaluate_pod(
+                    black_box(lv),
+                    black_box(&bad.metadata),
+                    black_box(&bad.spec),
+                )
+            })
+        },
+    );
     let json = serde_json::json!({"metadata": {"name": "web"}, "spec": serde_json::to_value(serde_json::json!({
         "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [{"name": "web", "image": "i", "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]

@@ -91,7 +91,8 @@ impl fmt::Display for FieldPath {
                 PathSeg::Index(i) => write!(f, "[{i}]")?,
                 PathSeg::Key(k) => {
                     let plain = !k.is_empty()
-                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     if plain {
                         if !first {
                             f.write_str(".")?;
@@ -122,7 +123,11 @@ mod tests {
 
     #[test]
     fn display_mixes_keys_indexes_and_quoted_keys() {
-        let p = fpath!["metadata", "annotations", "container.apparmor.security.beta.kubernetes.io/app"];
+        let p = fpath![
+            "metadata",
+            "annotations",
+            "container.apparmor.security.beta.kubernetes.io/app"
+        ];
         assert_eq!(
             p.to_string(),
             "metadata.annotations['container.apparmor.security.beta.kubernetes.io/app']"

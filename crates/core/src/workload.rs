@@ -148,7 +148,13 @@ fn str_field<'a>(v: &'a Value, k: &str) -> &'a str {
     v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-fn walk(v: &Value, path: &FieldPath, inferred_kind: Option<&str>, depth: usize, out: &mut Vec<Found>) {
+fn walk(
+    v: &Value,
+    path: &FieldPath,
+    inferred_kind: Option<&str>,
+    depth: usize,
+    out: &mut Vec<Found>,
+) {
     let Some(obj) = v.as_object() else {
         return;
     };
@@ -171,7 +177,13 @@ fn walk(v: &Value, path: &FieldPath, inferred_kind: Option<&str>, depth: usize, 
         let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
         if let Some(items) = obj.get("items").and_then(Value::as_array) {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &path.child(PathSeg::from("items")).child(i), item_kind, depth + 1, out);
+                walk(
+                    item,
+                    &path.child(PathSeg::from("items")).child(i),
+                    item_kind,
+                    depth + 1,
+                    out,
+                );
             }
         }
         return;
@@ -179,7 +191,10 @@ fn walk(v: &Value, path: &FieldPath, inferred_kind: Option<&str>, depth: usize, 
 
     let meta = v.get("metadata");
     let name = meta.map(|m| str_field(m, "name")).unwrap_or("").to_string();
-    let namespace = meta.map(|m| str_field(m, "namespace")).unwrap_or("").to_string();
+    let namespace = meta
+        .map(|m| str_field(m, "namespace"))
+        .unwrap_or("")
+        .to_string();
 
     if kind == "Namespace" && (api_version == "v1" || api_version.is_empty()) {
         let labels = meta
@@ -272,8 +287,12 @@ pub fn decode_pod(v: &Value) -> Result<PodTemplate, (FieldPath, String)> {
             let mut fp = FieldPath::root();
             for seg in path.iter() {
                 match seg {
-                    serde_path_to_error::Segment::Seq { index } => fp.0.push(PathSeg::Index(*index)),
-                    serde_path_to_error::Segment::Map { key } => fp.0.push(PathSeg::from(key.clone())),
+                    serde_path_to_error::Segment::Seq { index } => {
+                        fp.0.push(PathSeg::Index(*index))
+                    }
+                    serde_path_to_error::Segment::Map { key } => {
+                        fp.0.push(PathSeg::from(key.clone()))
+                    }
                     serde_path_to_error::Segment::Enum { variant } => {
                         fp.0.push(PathSeg::from(variant.clone()))
                     }
@@ -306,7 +325,11 @@ pub fn apply_defaults(spec: &mut PodSpec) {
         }
     }
     if spec.host_network {
-        for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
+        for c in spec
+            .containers
+            .iter_mut()
+            .chain(spec.init_containers.iter_mut())
+        {
             for p in &mut c.ports {
                 if p.host_port == 0 {
                     p.host_port = p.container_port;
@@ -335,15 +358,42 @@ mod tests {
     fn every_workload_kind_is_found_at_its_template() {
         let tpl = json!({"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
         let cases = [
-            (json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": tpl["spec"].clone()}), ""),
-            (json!({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "p"}, "template": tpl.clone()}), "template"),
-            (json!({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}), "spec.template"),
-            (json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "p"}, "spec": {"jobTemplate": {"spec": {"template": tpl.clone()}}}}), "spec.jobTemplate.spec.template"),
+            (
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": tpl["spec"].clone()}),
+                "",
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "p"}, "template": tpl.clone()}),
+                "template",
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "p"}, "spec": {"template": tpl.clone()}}),
+                "spec.template",
+            ),
+            (
+                json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "p"}, "spec": {"jobTemplate": {"spec": {"template": tpl.clone()}}}}),
+                "spec.jobTemplate.spec.template",
+            ),
         ];
         for (obj, path) in cases {
             let found = pods(obj);
@@ -356,8 +406,14 @@ mod tests {
 
     #[test]
     fn other_kinds_and_groups_are_skipped() {
-        assert!(find(&json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})).is_empty());
-        assert!(find(&json!({"apiVersion": "example.com/v1", "kind": "Deployment", "spec": {}})).is_empty());
+        assert!(
+            find(&json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}))
+                .is_empty()
+        );
+        assert!(
+            find(&json!({"apiVersion": "example.com/v1", "kind": "Deployment", "spec": {}}))
+                .is_empty()
+        );
         assert!(find(&json!("just a string")).is_empty());
     }
 
@@ -374,7 +430,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match &f[1] {
-            Found::Namespace(n) => assert_eq!(n.labels["pod-security.kubernetes.io/enforce"], "baseline"),
+            Found::Namespace(n) => {
+                assert_eq!(n.labels["pod-security.kubernetes.io/enforce"], "baseline")
+            }
             other => panic!("{other:?}"),
         }
         let typed = json!({"apiVersion": "v1", "kind": "PodList", "items": [{"metadata": {"name": "x"}, "spec": {}}]});
@@ -387,7 +445,10 @@ mod tests {
             "spec": {"template": {"spec": {"containers": [{"name": "c", "securityContext": {"privileged": "yes"}}]}}}});
         match &find(&v)[0] {
             Found::Error(e) => {
-                assert_eq!(e.path.to_string(), "spec.template.spec.containers[0].securityContext.privileged");
+                assert_eq!(
+                    e.path.to_string(),
+                    "spec.template.spec.containers[0].securityContext.privileged"
+                );
                 assert!(e.message.contains("invalid type"), "{}", e.message);
             }
             other => panic!("{other:?}"),

@@ -160,7 +160,10 @@ fn main() {
     let (files, bytes) = generate(dir.path());
     let mb = bytes as f64 / 1e6;
     let docs = FILES * DOCS_PER_FILE;
-    println!("corpus: {FILES} files, {docs} documents, {mb:.1} MB, {} threads", rayon::current_num_threads());
+    println!(
+        "corpus: {FILES} files, {docs} documents, {mb:.1} MB, {} threads",
+        rayon::current_num_threads()
+    );
     let limits = Limits::default();
 
     let (t_load, n) = best_of(5, || {
@@ -184,7 +187,10 @@ fn main() {
         assert!(report.errors.is_empty(), "{:?}", report.errors.first());
         report.results.len()
     });
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
     let (t_load1, _) = pool.install(|| {
         best_of(3, || {
             files
@@ -198,8 +204,18 @@ fn main() {
     let (ld, lm) = rate(t_load);
     let (sd, sm) = rate(t_scan);
     let (_, l1m) = rate(t_load1);
-    println!("load (parallel):   {:>8.1} ms  {ld:>10.0} docs/s  {lm:>7.1} MB/s", t_load.as_secs_f64() * 1e3);
+    println!(
+        "load (parallel):   {:>8.1} ms  {ld:>10.0} docs/s  {lm:>7.1} MB/s",
+        t_load.as_secs_f64() * 1e3
+    );
     println!("scan (parallel):   {:>8.1} ms  {sd:>10.0} docs/s  {sm:>7.1} MB/s  ({resources} resources evaluated)", t_scan.as_secs_f64() * 1e3);
-    println!("load (1 thread):   {:>8.1} ms  {:>10.0} docs/s  {l1m:>7.1} MB/s per core", t_load1.as_secs_f64() * 1e3, docs as f64 / t_load1.as_secs_f64());
-    println!("scan / load ratio: {:.2} (target <= 1.20)", t_scan.as_secs_f64() / t_load.as_secs_f64());
+    println!(
+        "load (1 thread):   {:>8.1} ms  {:>10.0} docs/s  {l1m:>7.1} MB/s per core",
+        t_load1.as_secs_f64() * 1e3,
+        docs as f64 / t_load1.as_secs_f64()
+    );
+    println!(
+        "scan / load ratio: {:.2} (target <= 1.20)",
+        t_scan.as_secs_f64() / t_load.as_secs_f64()
+    );
 }

@@ -60,7 +60,9 @@ fn exit_0_when_everything_is_allowed() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("Pod/good (app) allowed at restricted:latest"));
+        .stdout(predicate::str::contains(
+            "Pod/good (app) allowed at restricted:latest",
+        ));
 }
 
 #[test]
@@ -117,7 +119,18 @@ fn json_shape_is_the_documented_contract() {
         .clone();
     let v = json_of(&out);
     let r = &v["results"][0];
-    for key in ["file", "document", "line", "kind", "namespace", "name", "level", "version", "allowed", "violations"] {
+    for key in [
+        "file",
+        "document",
+        "line",
+        "kind",
+        "namespace",
+        "name",
+        "level",
+        "version",
+        "allowed",
+        "violations",
+    ] {
         assert!(r.get(key).is_some(), "missing {key} in {r}");
     }
     assert_eq!(r["file"], "<stdin>");
@@ -130,7 +143,10 @@ fn json_shape_is_the_documented_contract() {
     let first = &r["violations"][0];
     assert_eq!(first["check"], "privileged");
     assert_eq!(first["reason"], "privileged");
-    assert_eq!(first["detail"], "container \"c\" must not set securityContext.privileged=true");
+    assert_eq!(
+        first["detail"],
+        "container \"c\" must not set securityContext.privileged=true"
+    );
     assert_eq!(first["line"], 10);
     assert!(v["errors"].as_array().unwrap().is_empty());
 }
@@ -138,7 +154,16 @@ fn json_shape_is_the_documented_contract() {
 #[test]
 fn level_and_version_flags() {
     let out = podgate()
-        .args(["scan", "--format", "json", "--level", "baseline", "--version", "v1.22", "-"])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--level",
+            "baseline",
+            "--version",
+            "v1.22",
+            "-",
+        ])
         .write_stdin(BAD_POD)
         .assert()
         .code(1)
@@ -224,7 +249,10 @@ spec:
     assert_eq!(v["results"][0]["level"], "restricted");
     assert_eq!(v["results"][0]["allowed"], false);
     assert_eq!(v["errors"][0]["line"], 6);
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("strict"));
+    assert!(v["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("strict"));
 }
 
 #[test]
@@ -244,7 +272,12 @@ fn directories_are_walked_recursively_by_extension() {
         .stdout
         .clone();
     let v = json_of(&out);
-    let names: Vec<&str> = v["results"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["bad", "j"]);
     assert_eq!(v["summary"]["files"], 2);
 }
@@ -280,7 +313,10 @@ items:
     assert_eq!(r["kind"], "Deployment");
     assert_eq!(r["line"], 7);
     assert_eq!(r["violations"][0]["line"], 13);
-    assert_eq!(r["violations"][0]["field"], "items[1].spec.template.spec.hostPID");
+    assert_eq!(
+        r["violations"][0]["field"],
+        "items[1].spec.template.spec.hostPID"
+    );
     assert_eq!(r["violations"][0]["detail"], "hostPID=true");
 }
 
@@ -314,6 +350,10 @@ fn examples_json_report_snapshot() {
 #[test]
 fn colour_only_when_asked_for_a_terminal() {
     // Piped output never has escape codes.
-    let out = podgate().args(["scan", "-"]).write_stdin(BAD_POD).output().unwrap();
+    let out = podgate()
+        .args(["scan", "-"])
+        .write_stdin(BAD_POD)
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
 }

@@ -351,7 +351,9 @@ mod tests {
         assert_eq!("v1.0".parse::<Version>(), Ok(Version::minor(0)));
         assert_eq!("v1.37".parse::<Version>(), Ok(Version::minor(37)));
         assert_eq!("v1.99".parse::<Version>(), Ok(Version::minor(99)));
-        for bad in ["", "1.25", "v1", "v1.", "v1.025", "v2.0", "V1.2", "Latest", "v1.2a", "v1.-1"] {
+        for bad in [
+            "", "1.25", "v1", "v1.", "v1.025", "v2.0", "V1.2", "Latest", "v1.2a", "v1.-1",
+        ] {
             assert!(bad.parse::<Version>().is_err(), "{bad}");
         }
         assert_eq!(Version::minor(99).effective_minor(), MAX_KNOWN_MINOR);
@@ -398,7 +400,10 @@ mod tests {
             "violates PodSecurity \"baseline:v1.23\": host namespaces (hostNetwork=true), privileged"
         );
         assert_eq!(
-            warning_message(LevelVersion::new(Level::Restricted, Version::LATEST), &v[..1]),
+            warning_message(
+                LevelVersion::new(Level::Restricted, Version::LATEST),
+                &v[..1]
+            ),
             "would violate PodSecurity \"restricted:latest\": host namespaces (hostNetwork=true)"
         );
     }

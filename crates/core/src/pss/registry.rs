@@ -162,7 +162,10 @@ impl Registry {
             if d.versions.is_empty() {
                 return Err(RegistryError::Empty(id));
             }
-            if d.versions.windows(2).any(|w| w[0].min_minor >= w[1].min_minor) {
+            if d.versions
+                .windows(2)
+                .any(|w| w[0].min_minor >= w[1].min_minor)
+            {
                 return Err(RegistryError::NotIncreasing(id));
             }
             if d.versions.iter().any(|v| v.min_minor > MAX_KNOWN_MINOR) {
@@ -188,7 +191,8 @@ impl Registry {
         // Baseline IDs sorted, then restricted IDs sorted (Go byte order).
         let mut ordered: Vec<&Definition> = defs.iter().collect();
         ordered.sort_by(|a, b| {
-            (a.level != Level::Baseline, a.id.as_str()).cmp(&(b.level != Level::Baseline, b.id.as_str()))
+            (a.level != Level::Baseline, a.id.as_str())
+                .cmp(&(b.level != Level::Baseline, b.id.as_str()))
         });
 
         let n = MAX_KNOWN_MINOR as usize + 1;
@@ -288,18 +292,38 @@ mod tests {
         assert_eq!(
             ids(Level::Baseline, 37),
             [
-                "appArmorProfile", "capabilities_baseline", "hostNamespaces", "hostPathVolumes",
-                "hostPorts", "hostProbesAndHostLifecycle", "privileged", "procMount",
-                "seLinuxOptions", "seccompProfile_baseline", "sysctls", "windowsHostProcess"
+                "appArmorProfile",
+                "capabilities_baseline",
+                "hostNamespaces",
+                "hostPathVolumes",
+                "hostPorts",
+                "hostProbesAndHostLifecycle",
+                "privileged",
+                "procMount",
+                "seLinuxOptions",
+                "seccompProfile_baseline",
+                "sysctls",
+                "windowsHostProcess"
             ]
         );
         assert_eq!(
             ids(Level::Restricted, 37),
             [
-                "appArmorProfile", "hostNamespaces", "hostPorts", "hostProbesAndHostLifecycle",
-                "privileged", "seLinuxOptions", "sysctls", "windowsHostProcess",
-                "allowPrivilegeEscalation", "capabilities_restricted", "procMount_restricted",
-                "restrictedVolumes", "runAsNonRoot", "runAsUser", "seccompProfile_restricted"
+                "appArmorProfile",
+                "hostNamespaces",
+                "hostPorts",
+                "hostProbesAndHostLifecycle",
+                "privileged",
+                "seLinuxOptions",
+                "sysctls",
+                "windowsHostProcess",
+                "allowPrivilegeEscalation",
+                "capabilities_restricted",
+                "procMount_restricted",
+                "restrictedVolumes",
+                "runAsNonRoot",
+                "runAsUser",
+                "seccompProfile_restricted"
             ]
         );
         // Before v1.19 the baseline seccomp check still runs at restricted,
@@ -319,21 +343,41 @@ mod tests {
     #[test]
     fn invalid_tables_are_rejected() {
         static DUP: &[Definition] = &[
-            Definition { id: C::Privileged, level: B, versions: &[v(0, checks::privileged::v1_0)] },
-            Definition { id: C::Privileged, level: B, versions: &[v(0, checks::privileged::v1_0)] },
+            Definition {
+                id: C::Privileged,
+                level: B,
+                versions: &[v(0, checks::privileged::v1_0)],
+            },
+            Definition {
+                id: C::Privileged,
+                level: B,
+                versions: &[v(0, checks::privileged::v1_0)],
+            },
         ];
-        assert_eq!(Registry::build(DUP).err(), Some(RegistryError::Duplicate("privileged")));
+        assert_eq!(
+            Registry::build(DUP).err(),
+            Some(RegistryError::Duplicate("privileged"))
+        );
         static ORDER: &[Definition] = &[Definition {
             id: C::Privileged,
             level: B,
-            versions: &[v(3, checks::privileged::v1_0), v(3, checks::privileged::v1_0)],
+            versions: &[
+                v(3, checks::privileged::v1_0),
+                v(3, checks::privileged::v1_0),
+            ],
         }];
-        assert_eq!(Registry::build(ORDER).err(), Some(RegistryError::NotIncreasing("privileged")));
+        assert_eq!(
+            Registry::build(ORDER).err(),
+            Some(RegistryError::NotIncreasing("privileged"))
+        );
         static OVERRIDE: &[Definition] = &[Definition {
             id: C::Privileged,
             level: B,
             versions: &[vo(0, checks::privileged::v1_0, &[C::HostPorts])],
         }];
-        assert_eq!(Registry::build(OVERRIDE).err(), Some(RegistryError::BadOverride("privileged")));
+        assert_eq!(
+            Registry::build(OVERRIDE).err(),
+            Some(RegistryError::BadOverride("privileged"))
+        );
     }
 }

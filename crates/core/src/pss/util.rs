@@ -45,7 +45,11 @@ pub(crate) fn container_path(kind: ContainerKind, index: usize) -> FieldPath {
 }
 
 /// Path of a field inside a container: `spec.containers[2].securityContext.privileged`.
-pub(crate) fn container_field(kind: ContainerKind, index: usize, rest: &[&'static str]) -> FieldPath {
+pub(crate) fn container_field(
+    kind: ContainerKind,
+    index: usize,
+    rest: &[&'static str],
+) -> FieldPath {
     let mut p = container_path(kind, index);
     p.0.extend(rest.iter().map(|s| PathSeg::from(*s)));
     p

@@ -58,7 +58,11 @@ pub fn write(out: &mut impl Write, report: &ScanReport, color: bool) -> std::io:
         } else {
             format!(" ({})", r.namespace)
         };
-        let name = if r.name.is_empty() { "<unnamed>" } else { &r.name };
+        let name = if r.name.is_empty() {
+            "<unnamed>"
+        } else {
+            &r.name
+        };
         let verdict = if r.allowed {
             st.green("allowed")
         } else {

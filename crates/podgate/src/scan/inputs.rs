@@ -51,7 +51,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
 
 fn check_size(buf: Vec<u8>) -> Result<Vec<u8>, String> {
     if buf.len() as u64 > MAX_FILE_BYTES {
-        Err(format!("larger than {} MiB; not read", MAX_FILE_BYTES / 1024 / 1024))
+        Err(format!(
+            "larger than {} MiB; not read",
+            MAX_FILE_BYTES / 1024 / 1024
+        ))
     } else {
         Ok(buf)
     }

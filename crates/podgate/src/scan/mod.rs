@@ -194,7 +194,9 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     results.sort_by(|a, b| {
         (a.file.as_str(), a.document, a.line).cmp(&(b.file.as_str(), b.document, b.line))
     });
-    errors.sort_by(|a, b| (a.file.as_str(), a.line, a.column).cmp(&(b.file.as_str(), b.line, b.column)));
+    errors.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column).cmp(&(b.file.as_str(), b.line, b.column))
+    });
     summary.resources = results.len();
     summary.denied = results.iter().filter(|r| !r.allowed).count();
     summary.allowed = summary.resources - summary.denied;
@@ -245,10 +247,9 @@ fn read_one(input: Input, limits: &Limits) -> FileOutcome {
         for found in workload::find(&doc.value) {
             match found {
                 Found::Pod(p) => pods.push(*p),
-                Found::Namespace(ns) => out.namespaces.push(namespaces::NamespaceDecl::new(
-                    ns,
-                    &doc.positions,
-                )),
+                Found::Namespace(ns) => out
+                    .namespaces
+                    .push(namespaces::NamespaceDecl::new(ns, &doc.positions)),
                 Found::Error(e) => {
                     let pos = doc.positions.nearest(e.path.segments());
                     let what = match (e.kind.is_empty(), e.name.is_empty()) {
@@ -323,4 +324,3 @@ fn evaluate_one(
         policy_source: source,
     }
 }
-

@@ -101,7 +101,11 @@ impl NamespacePolicies {
 
     /// Level and version for a pod in `namespace`, with their source.
     pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, &'static str) {
-        let (ns_level, ns_version) = self.policies.get(namespace).copied().unwrap_or((None, None));
+        let (ns_level, ns_version) = self
+            .policies
+            .get(namespace)
+            .copied()
+            .unwrap_or((None, None));
         let level = s.level.or(ns_level).unwrap_or(s.default_level);
         let version = s.version.or(ns_version).unwrap_or(s.default_version);
         let source = if s.level.is_some() || s.version.is_some() {

@@ -16,7 +16,11 @@ pub(crate) fn v1_8(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             Some(false) => {}
             Some(true) => {
                 bad.push(c.name.as_str());
-                fields.push(container_field(kind, i, &["securityContext", "allowPrivilegeEscalation"]));
+                fields.push(container_field(
+                    kind,
+                    i,
+                    &["securityContext", "allowPrivilegeEscalation"],
+                ));
             }
             None => {
                 bad.push(c.name.as_str());

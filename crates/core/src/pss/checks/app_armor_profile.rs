@@ -28,7 +28,11 @@ pub(crate) fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut bad_values: BTreeSet<&str> = BTreeSet::new();
     let mut fields = Vec::new();
 
-    if let Some(p) = spec.security_context.as_ref().and_then(|s| s.app_armor_profile.as_ref()) {
+    if let Some(p) = spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.app_armor_profile.as_ref())
+    {
         if !allowed_type(&p.type_) {
             setters.push("pod".into());
             bad_values.insert(&p.type_);
@@ -37,11 +41,19 @@ pub(crate) fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     }
     let mut bad_containers = Vec::new();
     for (kind, i, c) in spec.all_containers() {
-        if let Some(p) = c.security_context.as_ref().and_then(|s| s.app_armor_profile.as_ref()) {
+        if let Some(p) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.app_armor_profile.as_ref())
+        {
             if !allowed_type(&p.type_) {
                 bad_containers.push(c.name.as_str());
                 bad_values.insert(&p.type_);
-                fields.push(container_field(kind, i, &["securityContext", "appArmorProfile", "type"]));
+                fields.push(container_field(
+                    kind,
+                    i,
+                    &["securityContext", "appArmorProfile", "type"],
+                ));
             }
         }
     }
@@ -55,7 +67,11 @@ pub(crate) fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     for (k, v) in &meta.annotations {
         if k.starts_with(ANNOTATION_PREFIX) && !allowed_annotation(v) {
             annotations.push(format!("{k}={}", go_quote(v)));
-            fields.push(FieldPath::root().join(["metadata", "annotations"]).child(k.clone()));
+            fields.push(
+                FieldPath::root()
+                    .join(["metadata", "annotations"])
+                    .child(k.clone()),
+            );
         }
     }
     annotations.sort();
@@ -69,7 +85,12 @@ pub(crate) fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
         return None;
     }
     Some(Forbidden {
-        reason: pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", values.len()).into(),
+        reason: pluralize(
+            "forbidden AppArmor profile",
+            "forbidden AppArmor profiles",
+            values.len(),
+        )
+        .into(),
         detail: format!(
             "{} must not set AppArmor profile type to {}",
             setters.join(" and "),
@@ -113,9 +134,12 @@ mod tests {
     #[test]
     fn fields_and_annotations() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"securityContext": {"appArmorProfile": {"type": "Unconfined"}},
+            run(
+                v1_0,
+                json!({"spec": {"securityContext": {"appArmorProfile": {"type": "Unconfined"}},
                 "containers": [{"name": "a", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}},
-                               {"name": "b", "securityContext": {"appArmorProfile": {"type": "Localhost"}}}]}})),
+                               {"name": "b", "securityContext": {"appArmorProfile": {"type": "Localhost"}}}]}}),
+            ),
             "forbidden AppArmor profile",
             "pod and container \"a\" must not set AppArmor profile type to \"Unconfined\"",
         );

@@ -30,7 +30,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut caps: BTreeSet<&str> = BTreeSet::new();
     let mut fields = Vec::new();
     for (kind, i, c) in spec.all_containers() {
-        let Some(cap) = c.security_context.as_ref().and_then(|s| s.capabilities.as_ref()) else {
+        let Some(cap) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.capabilities.as_ref())
+        else {
             continue;
         };
         let mut valid = true;
@@ -38,7 +42,9 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             if !ALLOWED_1_0.contains(&a.as_str()) {
                 valid = false;
                 caps.insert(a);
-                fields.push(container_field(kind, i, &["securityContext", "capabilities", "add"]).child(j));
+                fields.push(
+                    container_field(kind, i, &["securityContext", "capabilities", "add"]).child(j),
+                );
             }
         }
         if !valid {

@@ -27,14 +27,20 @@ pub(crate) fn v1_22(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
         };
         if !cap.drop.iter().any(|d| d == "ALL") {
             missing_drop.push(c.name.as_str());
-            fields.push(container_field(kind, i, &["securityContext", "capabilities"]));
+            fields.push(container_field(
+                kind,
+                i,
+                &["securityContext", "capabilities"],
+            ));
         }
         let mut forbidden = false;
         for (j, a) in cap.add.iter().enumerate() {
             if a != "NET_BIND_SERVICE" {
                 forbidden = true;
                 caps.insert(a);
-                fields.push(container_field(kind, i, &["securityContext", "capabilities", "add"]).child(j));
+                fields.push(
+                    container_field(kind, i, &["securityContext", "capabilities", "add"]).child(j),
+                );
             }
         }
         if forbidden {
@@ -89,6 +95,10 @@ mod tests {
             "containers \"a\", \"c\" must set securityContext.capabilities.drop=[\"ALL\"]; containers \"b\", \"c\" must not include \"CHOWN\", \"SYS_TIME\" in securityContext.capabilities.add",
         );
         assert!(run(v1_22, json!({"spec": {"containers": [{"name": "a", "securityContext": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}}]}})).is_none());
-        assert!(run(v1_25, json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}})).is_none());
+        assert!(run(
+            v1_25,
+            json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}})
+        )
+        .is_none());
     }
 }

@@ -38,11 +38,18 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"hostNetwork": true, "hostPID": true, "hostIPC": true}})),
+            run(
+                v1_0,
+                json!({"spec": {"hostNetwork": true, "hostPID": true, "hostIPC": true}}),
+            ),
             "host namespaces",
             "hostNetwork=true, hostPID=true, hostIPC=true",
         );
-        assert_forbidden(run(v1_0, json!({"spec": {"hostIPC": true}})), "host namespaces", "hostIPC=true");
+        assert_forbidden(
+            run(v1_0, json!({"spec": {"hostIPC": true}})),
+            "host namespaces",
+            "hostIPC=true",
+        );
         assert!(run(v1_0, json!({"spec": {"hostNetwork": false}})).is_none());
     }
 }

@@ -20,7 +20,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "hostPath volumes".into(),
-        detail: format!("{} {}", pluralize("volume", "volumes", names.len()), join_quote(&names)),
+        detail: format!(
+            "{} {}",
+            pluralize("volume", "volumes", names.len()),
+            join_quote(&names)
+        ),
         fields,
     })
 }
@@ -34,14 +38,20 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"volumes": [
+            run(
+                v1_0,
+                json!({"spec": {"volumes": [
                 {"name": "a", "hostPath": {"path": "/"}}, {"name": "b", "emptyDir": {}},
-                {"name": "c", "hostPath": {"path": "/var"}}]}})),
+                {"name": "c", "hostPath": {"path": "/var"}}]}}),
+            ),
             "hostPath volumes",
             "volumes \"a\", \"c\"",
         );
         assert_forbidden(
-            run(v1_0, json!({"spec": {"volumes": [{"name": "a", "hostPath": {}}]}})),
+            run(
+                v1_0,
+                json!({"spec": {"volumes": [{"name": "a", "hostPath": {}}]}}),
+            ),
             "hostPath volumes",
             "volume \"a\"",
         );

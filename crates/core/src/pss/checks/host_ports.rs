@@ -20,7 +20,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             if p.host_port != 0 {
                 valid = false;
                 ports.insert(p.host_port.to_string());
-                fields.push(container_field(kind, i, &["ports"]).child(j).child("hostPort"));
+                fields.push(
+                    container_field(kind, i, &["ports"])
+                        .child(j)
+                        .child("hostPort"),
+                );
             }
         }
         if !valid {
@@ -52,15 +56,21 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"containers": [
+            run(
+                v1_0,
+                json!({"spec": {"containers": [
                 {"name": "a", "ports": [{"containerPort": 80, "hostPort": 9000}, {"containerPort": 81, "hostPort": 10000}]},
                 {"name": "b", "ports": [{"containerPort": 80}]},
-                {"name": "c", "ports": [{"containerPort": 80, "hostPort": 9000}]}]}})),
+                {"name": "c", "ports": [{"containerPort": 80, "hostPort": 9000}]}]}}),
+            ),
             "hostPort",
             "containers \"a\", \"c\" use hostPorts 10000, 9000",
         );
         assert_forbidden(
-            run(v1_0, json!({"spec": {"containers": [{"name": "a", "ports": [{"hostPort": 80}]}]}})),
+            run(
+                v1_0,
+                json!({"spec": {"containers": [{"name": "a", "ports": [{"hostPort": 80}]}]}}),
+            ),
             "hostPort",
             "container \"a\" uses hostPort 80",
         );

@@ -39,14 +39,24 @@ pub(crate) fn v1_34(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
         ] {
             if let Some(p) = probe {
                 let base = container_field(kind, i, &[name]);
-                hosts(p.http_get.as_ref(), p.tcp_socket.as_ref(), &base, &mut found);
+                hosts(
+                    p.http_get.as_ref(),
+                    p.tcp_socket.as_ref(),
+                    &base,
+                    &mut found,
+                );
             }
         }
         if let Some(l) = &c.lifecycle {
             for (h, name) in [(&l.post_start, "postStart"), (&l.pre_stop, "preStop")] {
                 if let Some(h) = h {
                     let base = container_field(kind, i, &["lifecycle", name]);
-                    hosts(h.http_get.as_ref(), h.tcp_socket.as_ref(), &base, &mut found);
+                    hosts(
+                        h.http_get.as_ref(),
+                        h.tcp_socket.as_ref(),
+                        &base,
+                        &mut found,
+                    );
                 }
             }
         }
@@ -68,7 +78,11 @@ pub(crate) fn v1_34(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             pluralize("container", "containers", containers.len()),
             join_quote(&containers),
             pluralize("uses", "use", containers.len()),
-            pluralize("probe or lifecycle host", "probe or lifecycle hosts", forbidden.len()),
+            pluralize(
+                "probe or lifecycle host",
+                "probe or lifecycle hosts",
+                forbidden.len()
+            ),
             join_quote(&forbidden)
         ),
         fields,
@@ -84,17 +98,23 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_34, json!({"spec": {"containers": [
+            run(
+                v1_34,
+                json!({"spec": {"containers": [
                 {"name": "b", "livenessProbe": {"httpGet": {"host": "10.0.0.1", "port": 80}},
                  "lifecycle": {"preStop": {"tcpSocket": {"host": "example.com", "port": 80}}}},
                 {"name": "a", "readinessProbe": {"tcpSocket": {"host": "10.0.0.1", "port": 80}}},
-                {"name": "c", "startupProbe": {"httpGet": {"host": "", "port": 80}}}]}})),
+                {"name": "c", "startupProbe": {"httpGet": {"host": "", "port": 80}}}]}}),
+            ),
             "probe or lifecycle host",
             "containers \"a\", \"b\" use probe or lifecycle hosts \"10.0.0.1\", \"example.com\"",
         );
         assert_forbidden(
-            run(v1_34, json!({"spec": {"containers": [
-                {"name": "a", "lifecycle": {"postStart": {"httpGet": {"host": "h", "port": 80}}}}]}})),
+            run(
+                v1_34,
+                json!({"spec": {"containers": [
+                {"name": "a", "lifecycle": {"postStart": {"httpGet": {"host": "h", "port": 80}}}}]}}),
+            ),
             "probe or lifecycle host",
             "container \"a\" uses probe or lifecycle host \"h\"",
         );

@@ -20,7 +20,10 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     }
     Some(Forbidden {
         reason: "privileged".into(),
-        detail: format!("{} must not set securityContext.privileged=true", containers_phrase(&bad)),
+        detail: format!(
+            "{} must not set securityContext.privileged=true",
+            containers_phrase(&bad)
+        ),
         fields,
     })
 }
@@ -34,9 +37,12 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"containers": [{"name": "a", "securityContext": {"privileged": true}}],
+            run(
+                v1_0,
+                json!({"spec": {"containers": [{"name": "a", "securityContext": {"privileged": true}}],
                 "initContainers": [{"name": "i", "securityContext": {"privileged": true}}],
-                "ephemeralContainers": [{"name": "e", "securityContext": {"privileged": false}}]}})),
+                "ephemeralContainers": [{"name": "e", "securityContext": {"privileged": false}}]}}),
+            ),
             "privileged",
             "containers \"i\", \"a\" must not set securityContext.privileged=true",
         );

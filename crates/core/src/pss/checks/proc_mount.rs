@@ -17,7 +17,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut types: BTreeSet<&str> = BTreeSet::new();
     let mut fields = Vec::new();
     for (kind, i, c) in spec.all_containers() {
-        if let Some(pm) = c.security_context.as_ref().and_then(|s| s.proc_mount.as_deref()) {
+        if let Some(pm) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.proc_mount.as_deref())
+        {
             if pm != "Default" {
                 bad.push(c.name.as_str());
                 types.insert(pm);
@@ -63,7 +67,11 @@ mod tests {
             "container \"a\" must not set securityContext.procMount to \"Unmasked\"",
         );
         assert!(run(v1_35, pod).is_none());
-        assert!(run(v1_35, json!({"spec": {"hostUsers": true, "containers": [
-            {"name": "a", "securityContext": {"procMount": "Unmasked"}}]}})).is_some());
+        assert!(run(
+            v1_35,
+            json!({"spec": {"hostUsers": true, "containers": [
+            {"name": "a", "securityContext": {"procMount": "Unmasked"}}]}})
+        )
+        .is_some());
     }
 }

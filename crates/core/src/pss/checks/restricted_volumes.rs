@@ -78,7 +78,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             pluralize("volume", "volumes", bad.len()),
             join_quote(&bad),
             pluralize("uses", "use", bad.len()),
-            pluralize("restricted volume type", "restricted volume types", types.len()),
+            pluralize(
+                "restricted volume type",
+                "restricted volume types",
+                types.len()
+            ),
             join_quote(types)
         ),
         fields,
@@ -104,7 +108,10 @@ mod tests {
             "volumes \"a\", \"c\", \"d\" use restricted volume types \"hostPath\", \"nfs\", \"unknown\"",
         );
         assert_forbidden(
-            run(v1_0, json!({"spec": {"volumes": [{"name": "a", "gitRepo": {"repository": "r"}}]}})),
+            run(
+                v1_0,
+                json!({"spec": {"volumes": [{"name": "a", "gitRepo": {"repository": "r"}}]}}),
+            ),
             "restricted volume types",
             "volume \"a\" uses restricted volume type \"gitRepo\"",
         );

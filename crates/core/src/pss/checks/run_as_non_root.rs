@@ -13,7 +13,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut setters: Vec<String> = Vec::new();
     let mut fields = Vec::new();
     let mut pod_true = false;
-    match spec.security_context.as_ref().and_then(|s| s.run_as_non_root) {
+    match spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.run_as_non_root)
+    {
         Some(false) => {
             setters.push("pod".into());
             fields.push(spec_field(&["securityContext", "runAsNonRoot"]));
@@ -29,7 +33,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
         match sc.and_then(|s| s.run_as_non_root) {
             Some(false) => {
                 explicit.push(c.name.as_str());
-                fields.push(container_field(kind, i, &["securityContext", "runAsNonRoot"]));
+                fields.push(container_field(
+                    kind,
+                    i,
+                    &["securityContext", "runAsNonRoot"],
+                ));
             }
             Some(true) => {}
             None if !pod_true => {
@@ -49,14 +57,20 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     if !setters.is_empty() {
         return Some(Forbidden {
             reason: "runAsNonRoot != true".into(),
-            detail: format!("{} must not set securityContext.runAsNonRoot=false", setters.join(" and ")),
+            detail: format!(
+                "{} must not set securityContext.runAsNonRoot=false",
+                setters.join(" and ")
+            ),
             fields,
         });
     }
     if !implicit.is_empty() {
         return Some(Forbidden {
             reason: "runAsNonRoot != true".into(),
-            detail: format!("pod or {} must set securityContext.runAsNonRoot=true", containers_phrase(&implicit)),
+            detail: format!(
+                "pod or {} must set securityContext.runAsNonRoot=true",
+                containers_phrase(&implicit)
+            ),
             fields: implicit_fields,
         });
     }
@@ -79,10 +93,13 @@ mod tests {
     #[test]
     fn explicit_false_wins_over_implicit() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"securityContext": {"runAsNonRoot": false}, "containers": [
+            run(
+                v1_0,
+                json!({"spec": {"securityContext": {"runAsNonRoot": false}, "containers": [
                 {"name": "a", "securityContext": {"runAsNonRoot": false}},
                 {"name": "b", "securityContext": {"runAsNonRoot": false}},
-                {"name": "c"}]}})),
+                {"name": "c"}]}}),
+            ),
             "runAsNonRoot != true",
             "pod and containers \"a\", \"b\" must not set securityContext.runAsNonRoot=false",
         );
@@ -91,7 +108,10 @@ mod tests {
     #[test]
     fn implicit() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "securityContext": {"runAsNonRoot": true}}]}})),
+            run(
+                v1_0,
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "securityContext": {"runAsNonRoot": true}}]}}),
+            ),
             "runAsNonRoot != true",
             "pod or container \"a\" must set securityContext.runAsNonRoot=true",
         );
@@ -101,8 +121,11 @@ mod tests {
     #[test]
     fn container_true_overrides_pod_false_is_still_forbidden() {
         assert_forbidden(
-            run(v1_0, json!({"spec": {"securityContext": {"runAsNonRoot": false}, "containers": [
-                {"name": "a", "securityContext": {"runAsNonRoot": true}}]}})),
+            run(
+                v1_0,
+                json!({"spec": {"securityContext": {"runAsNonRoot": false}, "containers": [
+                {"name": "a", "securityContext": {"runAsNonRoot": true}}]}}),
+            ),
             "runAsNonRoot != true",
             "pod must not set securityContext.runAsNonRoot=false",
         );

@@ -51,8 +51,11 @@ mod tests {
     #[test]
     fn message() {
         assert_forbidden(
-            run(v1_23, json!({"spec": {"securityContext": {"runAsUser": 0}, "containers": [
-                {"name": "a", "securityContext": {"runAsUser": 0}}, {"name": "b", "securityContext": {"runAsUser": 1000}}]}})),
+            run(
+                v1_23,
+                json!({"spec": {"securityContext": {"runAsUser": 0}, "containers": [
+                {"name": "a", "securityContext": {"runAsUser": 0}}, {"name": "b", "securityContext": {"runAsUser": 1000}}]}}),
+            ),
             "runAsUser=0",
             "pod and container \"a\" must not set runAsUser=0",
         );

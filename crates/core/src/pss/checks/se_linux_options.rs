@@ -13,7 +13,13 @@ use crate::pss::util::{container_field, containers_phrase, join_quote, pluralize
 use crate::pss::Forbidden;
 
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
-const TYPES_1_31: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const TYPES_1_31: &[&str] = &[
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     check(spec, TYPES_1_0)
@@ -53,7 +59,7 @@ impl<'a> Acc<'a> {
     }
 }
 
-fn check<'a>(spec: &'a PodSpec, allowed: &'static [&'static str]) -> Option<Forbidden> {
+fn check(spec: &PodSpec, allowed: &'static [&'static str]) -> Option<Forbidden> {
     let mut acc = Acc {
         allowed,
         bad_types: BTreeSet::new(),
@@ -62,15 +68,26 @@ fn check<'a>(spec: &'a PodSpec, allowed: &'static [&'static str]) -> Option<Forb
         fields: Vec::new(),
     };
     let mut setters: Vec<String> = Vec::new();
-    if let Some(o) = spec.security_context.as_ref().and_then(|s| s.se_linux_options.as_ref()) {
+    if let Some(o) = spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.se_linux_options.as_ref())
+    {
         if !acc.valid(o, spec_field(&["securityContext", "seLinuxOptions"])) {
             setters.push("pod".into());
         }
     }
     let mut bad = Vec::new();
     for (kind, i, c) in spec.all_containers() {
-        if let Some(o) = c.security_context.as_ref().and_then(|s| s.se_linux_options.as_ref()) {
-            if !acc.valid(o, container_field(kind, i, &["securityContext", "seLinuxOptions"])) {
+        if let Some(o) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.se_linux_options.as_ref())
+        {
+            if !acc.valid(
+                o,
+                container_field(kind, i, &["securityContext", "seLinuxOptions"]),
+            ) {
                 bad.push(c.name.as_str());
             }
         }
@@ -123,8 +140,11 @@ mod tests {
             "pod and containers \"a\", \"b\" set forbidden securityContext.seLinuxOptions: types \"container_engine_t\", \"spc_t\"; user may not be set; role may not be set",
         );
         assert_forbidden(
-            run(v1_31, json!({"spec": {"securityContext": {"seLinuxOptions": {"user": "bad"}}, "containers": [
-                {"name": "b", "securityContext": {"seLinuxOptions": {"type": "container_engine_t"}}}]}})),
+            run(
+                v1_31,
+                json!({"spec": {"securityContext": {"seLinuxOptions": {"user": "bad"}}, "containers": [
+                {"name": "b", "securityContext": {"seLinuxOptions": {"type": "container_engine_t"}}}]}}),
+            ),
             "seLinuxOptions",
             "pod set forbidden securityContext.seLinuxOptions: user may not be set",
         );

@@ -16,7 +16,8 @@ use crate::pss::util::{container_field, containers_phrase, join_quote, pluralize
 use crate::pss::Forbidden;
 
 pub(crate) const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-pub(crate) const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+pub(crate) const CONTAINER_ANNOTATION_PREFIX: &str =
+    "container.seccomp.security.alpha.kubernetes.io/";
 
 fn valid_annotation(v: &str) -> bool {
     v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
@@ -27,7 +28,9 @@ pub(crate) fn valid_type(t: &str) -> bool {
 }
 
 fn annotation_path(key: &str) -> FieldPath {
-    FieldPath::root().join(["metadata", "annotations"]).child(key.to_string())
+    FieldPath::root()
+        .join(["metadata", "annotations"])
+        .child(key.to_string())
 }
 
 pub(crate) fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
@@ -66,7 +69,11 @@ pub(crate) fn v1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut setters: Vec<String> = Vec::new();
     let mut values: BTreeSet<&str> = BTreeSet::new();
     let mut fields = Vec::new();
-    if let Some(p) = spec.security_context.as_ref().and_then(|s| s.seccomp_profile.as_ref()) {
+    if let Some(p) = spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.seccomp_profile.as_ref())
+    {
         if !valid_type(&p.type_) {
             setters.push("pod".into());
             values.insert(&p.type_);
@@ -75,11 +82,19 @@ pub(crate) fn v1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     }
     let mut bad = Vec::new();
     for (kind, i, c) in spec.all_containers() {
-        if let Some(p) = c.security_context.as_ref().and_then(|s| s.seccomp_profile.as_ref()) {
+        if let Some(p) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.seccomp_profile.as_ref())
+        {
             if !valid_type(&p.type_) {
                 bad.push(c.name.as_str());
                 values.insert(&p.type_);
-                fields.push(container_field(kind, i, &["securityContext", "seccompProfile", "type"]));
+                fields.push(container_field(
+                    kind,
+                    i,
+                    &["securityContext", "seccompProfile", "type"],
+                ));
             }
         }
     }

@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 
 use super::seccomp_profile_baseline::valid_type;
 use crate::model::{ObjectMeta, PodSpec};
-use crate::pss::util::{container_field, container_path, containers_phrase, join_quote, spec_field};
+use crate::pss::util::{
+    container_field, container_path, containers_phrase, join_quote, spec_field,
+};
 use crate::pss::Forbidden;
 
 pub(crate) fn v1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
@@ -17,7 +19,11 @@ pub(crate) fn v1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     let mut values: BTreeSet<&str> = BTreeSet::new();
     let mut fields = Vec::new();
     let mut pod_set = false;
-    if let Some(p) = spec.security_context.as_ref().and_then(|s| s.seccomp_profile.as_ref()) {
+    if let Some(p) = spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.seccomp_profile.as_ref())
+    {
         if valid_type(&p.type_) {
             pod_set = true;
         } else {
@@ -32,13 +38,16 @@ pub(crate) fn v1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     for (kind, i, c) in spec.all_containers() {
         let sc = c.security_context.as_ref();
         match sc.and_then(|s| s.seccomp_profile.as_ref()) {
-            Some(p) => {
-                if !valid_type(&p.type_) {
-                    explicit.push(c.name.as_str());
-                    values.insert(&p.type_);
-                    fields.push(container_field(kind, i, &["securityContext", "seccompProfile", "type"]));
-                }
+            Some(p) if !valid_type(&p.type_) => {
+                explicit.push(c.name.as_str());
+                values.insert(&p.type_);
+                fields.push(container_field(
+                    kind,
+                    i,
+                    &["securityContext", "seccompProfile", "type"],
+                ));
             }
+            Some(_) => {}
             None if !pod_set => {
                 implicit.push(c.name.as_str());
                 implicit_fields.push(if sc.is_some() {
@@ -98,11 +107,18 @@ mod tests {
             "pod or container \"a\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
         );
         assert_forbidden(
-            run(v1_19, json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]}})),
+            run(
+                v1_19,
+                json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]}}),
+            ),
             "seccompProfile",
             "container \"b\" must not set securityContext.seccompProfile.type to \"Unconfined\"",
         );
         assert!(run(v1_19, json!({"spec": {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}, "containers": [{"name": "a"}]}})).is_none());
-        assert!(run(v1_25, json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}})).is_none());
+        assert!(run(
+            v1_25,
+            json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}})
+        )
+        .is_none());
     }
 }

@@ -22,7 +22,10 @@ const SAFE_1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const SAFE_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const SAFE_1_37: &[&str] = &["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
+const SAFE_1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 fn check(spec: &PodSpec, safe: &[&[&str]]) -> Option<Forbidden> {
     let sc = spec.security_context.as_ref()?;
@@ -31,7 +34,11 @@ fn check(spec: &PodSpec, safe: &[&[&str]]) -> Option<Forbidden> {
     for (i, s) in sc.sysctls.iter().enumerate() {
         if !safe.iter().any(|set| set.contains(&s.name.as_str())) {
             bad.push(s.name.as_str());
-            fields.push(spec_field(&["securityContext", "sysctls"]).child(i).child("name"));
+            fields.push(
+                spec_field(&["securityContext", "sysctls"])
+                    .child(i)
+                    .child("name"),
+            );
         }
     }
     if bad.is_empty() {
@@ -57,7 +64,10 @@ pub(crate) fn v1_32(_m: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
     check(spec, &[SAFE_1_0, SAFE_1_27, SAFE_1_29, SAFE_1_32])
 }
 pub(crate) fn v1_37(_m: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
-    check(spec, &[SAFE_1_0, SAFE_1_27, SAFE_1_29, SAFE_1_32, SAFE_1_37])
+    check(
+        spec,
+        &[SAFE_1_0, SAFE_1_27, SAFE_1_29, SAFE_1_32, SAFE_1_37],
+    )
 }
 
 #[cfg(test)]
@@ -71,9 +81,16 @@ mod tests {
         let pod = json!({"spec": {"securityContext": {"sysctls": [
             {"name": "net.ipv4.tcp_wmem", "value": "1"}, {"name": "kernel.msgmax", "value": "1"},
             {"name": "net.ipv4.tcp_notsent_lowat", "value": "1"}, {"name": "kernel.shm_rmid_forced", "value": "1"}]}}});
-        assert_forbidden(run(v1_0, pod.clone()), "forbidden sysctls",
-            "net.ipv4.tcp_wmem, kernel.msgmax, net.ipv4.tcp_notsent_lowat");
-        assert_forbidden(run(v1_32, pod.clone()), "forbidden sysctls", "kernel.msgmax, net.ipv4.tcp_notsent_lowat");
+        assert_forbidden(
+            run(v1_0, pod.clone()),
+            "forbidden sysctls",
+            "net.ipv4.tcp_wmem, kernel.msgmax, net.ipv4.tcp_notsent_lowat",
+        );
+        assert_forbidden(
+            run(v1_32, pod.clone()),
+            "forbidden sysctls",
+            "kernel.msgmax, net.ipv4.tcp_notsent_lowat",
+        );
         assert_forbidden(run(v1_37, pod), "forbidden sysctls", "kernel.msgmax");
         assert!(run(v1_27, json!({"spec": {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_local_reserved_ports"}]}}})).is_none());
         assert!(run(v1_0, json!({"spec": {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_local_reserved_ports"}]}}})).is_some());

@@ -17,11 +17,7 @@ pub(crate) fn run(
 }
 
 /// Assert a check forbids with exactly this reason and detail.
-pub(crate) fn assert_forbidden(
-    got: Option<(String, String)>,
-    reason: &str,
-    detail: &str,
-) {
+pub(crate) fn assert_forbidden(got: Option<(String, String)>, reason: &str, detail: &str) {
     match got {
         Some((r, d)) => {
             assert_eq!(r, reason, "reason");

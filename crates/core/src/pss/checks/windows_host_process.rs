@@ -18,7 +18,11 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
             .and_then(|w| w.host_process);
         if hp == Some(true) {
             bad.push(c.name.as_str());
-            fields.push(container_field(kind, i, &["securityContext", "windowsOptions", "hostProcess"]));
+            fields.push(container_field(
+                kind,
+                i,
+                &["securityContext", "windowsOptions", "hostProcess"],
+            ));
         }
     }
     let mut setters: Vec<String> = Vec::new();
@@ -29,7 +33,10 @@ pub(crate) fn v1_0(_meta: &ObjectMeta, spec: &PodSpec) -> Option<Forbidden> {
         .and_then(|w| w.host_process);
     if pod == Some(true) {
         setters.push("pod".into());
-        fields.insert(0, spec_field(&["securityContext", "windowsOptions", "hostProcess"]));
+        fields.insert(
+            0,
+            spec_field(&["securityContext", "windowsOptions", "hostProcess"]),
+        );
     }
     if !bad.is_empty() {
         setters.push(containers_phrase(&bad));
