@@ -1,0 +1,228 @@
+//! podgate's additions to PodSecurity admission: image policy, hardening
+//! rules and per-workload exceptions. Each has its own [`Mode`]; all are off
+//! by default, and when off nothing here runs, so responses are exactly
+//! upstream's.
+//!
+//! Image and rule evaluation sit behind two small traits so that the
+//! decision logic does not depend on how the policies are implemented:
+//! [`ImageCheck`] and [`RuleCheck`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use podgate_core::model::PodTemplate;
+use podgate_core::pss::{CheckId, Violation};
+
+use crate::config::{Date, Exception, ExceptionsConfig, Mode, Severity};
+use crate::policy::go_quote;
+
+/// Audit annotation keys of podgate's additions (no `/`: the API server
+/// prefixes them).
+pub const IMAGE_VIOLATIONS_ANNOTATION: &str = "podgate-image-violations";
+pub const RULE_VIOLATIONS_ANNOTATION: &str = "podgate-rule-violations";
+pub const EXCEPTIONS_ANNOTATION: &str = "podgate-exceptions";
+
+/// One image policy violation for one image reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageFinding {
+    /// Stable code, also what exceptions name (`image:<code>`).
+    pub code: String,
+    pub message: String,
+}
+
+/// Evaluates an image reference against the configured image policy.
+pub trait ImageCheck: Send + Sync {
+    fn check(&self, image: &str) -> Vec<ImageFinding>;
+}
+
+/// One hardening-rule finding for a pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleHit {
+    /// Rule ID, also what exceptions name (`rule:<id>`).
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Evaluates hardening rules against a pod (metadata and spec).
+pub trait RuleCheck: Send + Sync {
+    fn check(&self, pod: &PodTemplate) -> Vec<RuleHit>;
+}
+
+/// An image violation located in the pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ImageViolation {
+    pub container: String,
+    pub image: String,
+    pub finding: ImageFinding,
+}
+
+/// `container "web" image "nginx:latest": message, ...`
+pub(crate) fn format_images(v: &[ImageViolation]) -> String {
+    v.iter()
+        .map(|x| {
+            format!(
+                "container {} image {}: {}",
+                go_quote(&x.container),
+                go_quote(&x.image),
+                x.finding.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `rule (message), ...`
+pub(crate) fn format_rules(v: &[RuleHit]) -> String {
+    v.iter()
+        .map(|x| format!("{} ({})", x.rule, x.message))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The exceptions that match one workload, and what they waived.
+pub(crate) struct Waiver<'a> {
+    entries: Vec<(usize, &'a Exception)>,
+    /// Exceptions mode is `enforce`: covered findings are removed.
+    apply: bool,
+    mode: Mode,
+    hits: BTreeMap<usize, BTreeSet<String>>,
+}
+
+impl<'a> Waiver<'a> {
+    pub fn none() -> Waiver<'a> {
+        Waiver {
+            entries: Vec::new(),
+            apply: false,
+            mode: Mode::Off,
+            hits: BTreeMap::new(),
+        }
+    }
+
+    /// Exceptions matching `namespace`/`name` that have not expired by
+    /// `today`.
+    pub fn new(cfg: &'a ExceptionsConfig, namespace: &str, name: &str, today: Date) -> Waiver<'a> {
+        if cfg.mode.is_off() {
+            return Waiver::none();
+        }
+        let entries = cfg
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                crate::config::glob_match(&e.namespace, namespace)
+                    && crate::config::glob_match(&e.name, name)
+                    && e.expires.is_none_or(|d| today <= d)
+            })
+            .collect();
+        Waiver {
+            entries,
+            apply: cfg.mode == Mode::Enforce,
+            mode: cfg.mode,
+            hits: BTreeMap::new(),
+        }
+    }
+
+    fn covering(&self, f: impl Fn(&Exception) -> bool) -> Option<usize> {
+        self.entries.iter().find(|(_, e)| f(e)).map(|(i, _)| *i)
+    }
+
+    /// Keep a finding unless an exception in effect covers it; remember
+    /// which exception covered what either way.
+    fn keep(&mut self, covered_by: Option<usize>, id: String) -> bool {
+        match covered_by {
+            Some(i) => {
+                self.hits.entry(i).or_default().insert(id);
+                !self.apply
+            }
+            None => true,
+        }
+    }
+
+    pub fn pss(&mut self, v: Vec<Violation>) -> Vec<Violation> {
+        if self.entries.is_empty() {
+            return v;
+        }
+        v.into_iter()
+            .filter(|x| {
+                let id: CheckId = x.check;
+                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_check(id)));
+                self.keep(by, id.as_str().to_string())
+            })
+            .collect()
+    }
+
+    pub fn images(&mut self, v: Vec<ImageViolation>) -> Vec<ImageViolation> {
+        if self.entries.is_empty() {
+            return v;
+        }
+        v.into_iter()
+            .filter(|x| {
+                let code = x.finding.code.clone();
+                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_image(&code)));
+                self.keep(by, format!("image:{code}"))
+            })
+            .collect()
+    }
+
+    pub fn rules(&mut self, v: Vec<RuleHit>) -> Vec<RuleHit> {
+        if self.entries.is_empty() {
+            return v;
+        }
+        v.into_iter()
+            .filter(|x| {
+                let rule = x.rule.clone();
+                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_rule(&rule)));
+                self.keep(by, format!("rule:{rule}"))
+            })
+            .collect()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// `exceptions[0] waived runAsNonRoot, image:latest (reason: "..."; expires 2027-06-30)`,
+    /// one entry per exception that covered something, joined with `; `.
+    pub fn report(&self) -> Option<String> {
+        if self.hits.is_empty() {
+            return None;
+        }
+        let verb = if self.apply { "waived" } else { "would waive" };
+        let parts: Vec<String> = self
+            .hits
+            .iter()
+            .filter_map(|(i, ids)| {
+                let e = self.entries.iter().find(|(j, _)| j == i)?.1;
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let expires = e
+                    .expires
+                    .map(|d| format!("; expires {d}"))
+                    .unwrap_or_default();
+                Some(format!(
+                    "exceptions[{i}] {verb} {} (reason: {}{expires})",
+                    ids.join(", "),
+                    go_quote(&e.reason)
+                ))
+            })
+            .collect();
+        Some(parts.join("; "))
+    }
+}
+
+/// The image policy implementation built from the configuration, if this
+/// build has one (`podgate_core::image`).
+pub(crate) fn builtin_image_check(
+    cfg: &crate::config::ImageConfig,
+) -> Option<std::sync::Arc<dyn ImageCheck>> {
+    let _ = cfg;
+    None
+}
+
+/// The rules implementation built from the configuration, if this build has
+/// one (`podgate_core::rules`).
+pub(crate) fn builtin_rule_check(
+    cfg: &crate::config::RulesConfig,
+) -> Option<std::sync::Arc<dyn RuleCheck>> {
+    let _ = cfg;
+    None
+}

@@ -1,0 +1,316 @@
+//! podgate's additions: image policy, rules and exceptions, each with a mode.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use podgate_admission::config::Severity;
+use podgate_admission::{Admission, Feature, ImageCheck, ImageFinding, Mode, RuleCheck, RuleHit};
+use podgate_core::model::PodTemplate;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+/// Flags unpinned images.
+struct PinnedTags;
+
+impl ImageCheck for PinnedTags {
+    fn check(&self, image: &str) -> Vec<ImageFinding> {
+        if image.ends_with(":latest") || !image.contains(':') {
+            vec![ImageFinding {
+                code: "unpinned".into(),
+                message: "image tag must be pinned".into(),
+            }]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// Flags containers without resource limits (medium) and pods using the
+/// default service account (low).
+struct Limits;
+
+impl RuleCheck for Limits {
+    fn check(&self, pod: &PodTemplate) -> Vec<RuleHit> {
+        let mut hits = Vec::new();
+        for c in &pod.spec.containers {
+            if c.resources.as_ref().is_none_or(|r| r.limits.is_empty()) {
+                hits.push(RuleHit {
+                    rule: "resource-limits".into(),
+                    severity: Severity::Medium,
+                    message: format!("container {:?} has no resource limits", c.name),
+                });
+            }
+        }
+        if pod.spec.effective_service_account() == "default" {
+            hits.push(RuleHit {
+                rule: "default-sa".into(),
+                severity: Severity::Low,
+                message: "uses the default service account".into(),
+            });
+        }
+        hits
+    }
+}
+
+/// 2027-01-15T12:00:00Z
+fn jan_15_2027() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(20_833 * 86_400 + 43_200)
+}
+
+fn with_extras(config: Value, namespaces: &[(&str, &[(&str, &str)])]) -> Admission {
+    admission_with(config, cluster(namespaces))
+        .with_image_check(Arc::new(PinnedTags))
+        .with_rule_check(Arc::new(Limits))
+        .with_wall_clock(jan_15_2027)
+}
+
+fn unpinned_pod(name: &str) -> Value {
+    let mut p = restricted_pod(name);
+    p["spec"]["containers"][0]["image"] = json!("nginx:latest");
+    p["spec"]["initContainers"] = json!([{"name": "init", "image": "busybox",
+        "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]);
+    p
+}
+
+const UNPINNED: &str = "container \"init\" image \"busybox\": image tag must be pinned, container \"app\" image \"nginx:latest\": image tag must be pinned";
+
+#[test]
+fn the_clock_is_what_the_tests_think() {
+    let d = podgate_admission::config::Date::from_system_time(jan_15_2027());
+    assert_eq!(d.to_string(), "2027-01-15");
+}
+
+#[test]
+fn modes_off_are_byte_identical_to_upstream() {
+    let namespaces: &[(&str, &[(&str, &str)])] = &[(
+        "team-a",
+        &[
+            ("enforce", "baseline"),
+            ("warn", "restricted"),
+            ("audit", "restricted"),
+        ],
+    )];
+    let plain = admission(namespaces);
+    let off = with_extras(
+        json!({"images": {"mode": "off"}, "rules": {"mode": "off"},
+               "exceptions": {"mode": "off", "entries": [{"namespace": "*", "checks": ["*"], "reason": "all"}]}}),
+        namespaces,
+    );
+    let now = std::time::Instant::now();
+    for obj in [
+        pod("web", Value::Null),
+        privileged_pod("web"),
+        unpinned_pod("web"),
+    ] {
+        let body = Req::pod("CREATE", "team-a", obj).body();
+        assert_eq!(
+            plain.validate(&body, now).unwrap().0,
+            off.validate(&body, now).unwrap().0
+        );
+    }
+    // Privileged namespaces still short-circuit with everything off.
+    let body = Req::pod("CREATE", "team-a", unpinned_pod("web")).body();
+    let a = admission(&[("team-a", &[])])
+        .validate(&body, now)
+        .unwrap()
+        .0;
+    let b = with_extras(json!({}), &[("team-a", &[])])
+        .validate(&body, now)
+        .unwrap()
+        .0;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn image_policy_enforce_denies_pods_and_joins_pod_security() {
+    let adm = with_extras(
+        json!({"images": {"mode": "enforce"}}),
+        &[("team-a", &[("enforce", "baseline")])],
+    );
+    let (resp, out) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
+    assert_eq!(
+        resp["status"]["message"],
+        format!("pods \"web\" is forbidden: violates podgate image policy: {UNPINNED}")
+    );
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-image-violations"],
+        format!("violates podgate image policy: {UNPINNED}")
+    );
+    assert_eq!(out.features[0].feature, Feature::Images);
+
+    let mut both = unpinned_pod("web");
+    both["spec"]["hostNetwork"] = json!(true);
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", both));
+    assert_eq!(
+        resp["status"]["message"],
+        format!("pods \"web\" is forbidden: violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true); violates podgate image policy: {UNPINNED}")
+    );
+
+    // Even in a privileged namespace images are checked when the mode is on.
+    let adm = with_extras(json!({"images": {"mode": "enforce"}}), &[("team-a", &[])]);
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
+    assert_eq!(resp["allowed"], false);
+    assert_eq!(
+        resp["auditAnnotations"]["enforce-policy"],
+        "privileged:latest"
+    );
+
+    // Ephemeral containers are checked too.
+    let adm = with_extras(json!({"images": {"mode": "enforce"}}), &[("team-a", &[])]);
+    let old = restricted_pod("web");
+    let mut new = old.clone();
+    new["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox:latest"}]);
+    let (resp, _) = validate(
+        &adm,
+        &Req::pod("UPDATE", "team-a", new)
+            .update(old)
+            .sub("ephemeralcontainers"),
+    );
+    assert_eq!(
+        resp["status"]["message"],
+        "pods \"web\" is forbidden: violates podgate image policy: container \"debug\" image \"busybox:latest\": image tag must be pinned"
+    );
+}
+
+#[test]
+fn image_policy_warn_audit_and_workloads() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
+    let (resp, _) = validate(
+        &with_extras(json!({"images": {"mode": "warn"}}), ns),
+        &Req::pod("CREATE", "team-a", unpinned_pod("web")),
+    );
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["warnings"],
+        json!([format!("would violate podgate image policy: {UNPINNED}")])
+    );
+
+    let (resp, _) = validate(
+        &with_extras(json!({"images": {"mode": "audit"}}), ns),
+        &Req::pod("CREATE", "team-a", unpinned_pod("web")),
+    );
+    assert!(resp.get("warnings").is_none());
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-image-violations"],
+        format!("would violate podgate image policy: {UNPINNED}")
+    );
+
+    // Workloads are never denied: enforce warns.
+    let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                        "spec": {"template": {"spec": unpinned_pod("x")["spec"]}}});
+    let adm = with_extras(json!({"images": {"mode": "enforce"}}), ns);
+    let (resp, _) = validate(
+        &adm,
+        &Req::workload("apps", "deployments", "Deployment", "team-a", deploy),
+    );
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["warnings"],
+        json!([format!("would violate podgate image policy: {UNPINNED}")])
+    );
+}
+
+#[test]
+fn rules_respect_min_severity_and_enabled_list() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
+    let adm = with_extras(
+        json!({"rules": {"mode": "warn", "minSeverity": "medium"}}),
+        ns,
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", restricted_pod("web")));
+    assert_eq!(
+        resp["warnings"],
+        json!(["would violate podgate rules: resource-limits (container \"app\" has no resource limits)"])
+    );
+    let adm = with_extras(
+        json!({"rules": {"mode": "enforce", "enabled": ["default-sa"]}}),
+        ns,
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", restricted_pod("web")));
+    assert_eq!(
+        resp["status"]["message"],
+        "pods \"web\" is forbidden: violates podgate rules: default-sa (uses the default service account)"
+    );
+}
+
+#[test]
+fn exceptions_waive_checks_until_they_expire() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("legacy", &[("enforce", "restricted")])];
+    let mut root = restricted_pod("billing-api-0");
+    root["spec"]["securityContext"]["runAsNonRoot"] = Value::Null;
+    let config = |expires: &str, mode: &str| {
+        json!({"images": {"mode": "enforce"}, "exceptions": {"mode": mode, "entries": [
+            {"namespace": "legacy", "name": "billing-*", "checks": ["runAsNonRoot", "image:unpinned"],
+             "reason": "TICKET-42 root image", "expires": expires}
+        ]}})
+    };
+
+    let adm = with_extras(config("2027-01-15", "enforce"), ns);
+    let (resp, out) = validate(&adm, &Req::pod("CREATE", "legacy", root.clone()));
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"],
+        json!({"enforce-policy": "restricted:latest",
+               "podgate-exceptions": "exceptions[0] waived runAsNonRoot (reason: \"TICKET-42 root image\"; expires 2027-01-15)"})
+    );
+    assert!(out
+        .features
+        .iter()
+        .any(|f| f.feature == Feature::Exceptions && f.mode == Mode::Enforce));
+
+    // Images are waived too.
+    let mut both = root.clone();
+    both["spec"]["containers"][0]["image"] = json!("nginx");
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "legacy", both));
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived image:unpinned, runAsNonRoot (reason: \"TICKET-42 root image\"; expires 2027-01-15)"
+    );
+
+    // Other names are not covered.
+    let mut other = root.clone();
+    other["metadata"]["name"] = json!("api-0");
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "legacy", other));
+    assert_eq!(resp["allowed"], false);
+
+    // Expired the day before: no longer applies.
+    let adm = with_extras(config("2027-01-14", "enforce"), ns);
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "legacy", root.clone()));
+    assert_eq!(
+        resp["status"]["message"],
+        "pods \"billing-api-0\" is forbidden: violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"app\" must set securityContext.runAsNonRoot=true)"
+    );
+
+    // Warn mode: a dry run of the exception.
+    let adm = with_extras(
+        config("2027-12-31", "warn"),
+        &[("legacy", &[("warn", "restricted")])],
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "legacy", root));
+    assert_eq!(
+        resp["warnings"],
+        json!([
+            "would violate PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"app\" must set securityContext.runAsNonRoot=true)",
+            "podgate: exceptions[0] would waive runAsNonRoot (reason: \"TICKET-42 root image\"; expires 2027-12-31)"
+        ])
+    );
+}
+
+#[test]
+fn exceptions_match_generated_names() {
+    let adm = with_extras(
+        json!({"exceptions": {"mode": "enforce", "entries": [
+            {"namespace": "legacy", "name": "billing-*", "checks": ["pss:*"], "reason": "r"}]}}),
+        &[("legacy", &[("enforce", "baseline")])],
+    );
+    let mut p = privileged_pod("");
+    p["metadata"]["generateName"] = json!("billing-7c9f-");
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "legacy", p));
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived hostNamespaces, privileged (reason: \"r\")"
+    );
+}
