@@ -8,6 +8,7 @@
 pub mod model;
 pub mod path;
 pub mod pss;
+pub mod config;
 pub mod image;
 pub mod load;
 pub mod rules;
