@@ -26,11 +26,13 @@
 //!   dropAllCapabilities: nonRoot # nonRoot | always | never
 //! images:
 //!   mode: warn                   # enforce | warn | audit | off
-//!   policy: {}                   # podgate_core::image::ImagePolicy
+//!   policy:                      # podgate_core::image::ImagePolicy
+//!     allowedRegistries: ["registry.example.com", "*.gcr.io"]
+//!     denyLatest: true
 //! rules:
 //!   mode: audit
-//!   minSeverity: medium
-//!   enabled: null                # null = every rule; or a list of rule IDs
+//!   minSeverity: medium          # low | medium | high | critical
+//!   enabled: null                # null = the default rules; or rule IDs
 //! exceptions:
 //!   mode: enforce
 //!   entries:
@@ -47,7 +49,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use podgate_core::image::ImagePolicy;
 use podgate_core::pss::{CheckId, Level, Version};
+pub use podgate_core::rules::Severity;
 use serde::{Deserialize, Deserializer};
 
 use crate::policy::{FieldError, Policy, LEVEL_ERROR, VERSION_ERROR};
@@ -386,50 +390,83 @@ pub enum DropAllCapabilities {
 
 /// podgate's image policy.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawImageConfig")]
 pub struct ImageConfig {
-    #[serde(default)]
     pub mode: Mode,
-    /// The policy (`podgate_core::image::ImagePolicy`), kept as JSON until
-    /// the core type is available in this build.
+    /// `podgate_core::image::ImagePolicy`: `allowedRegistries`,
+    /// `deniedRegistries`, `allowedImages`, `deniedImages`,
+    /// `requireDigest`, `denyLatest`.
+    pub policy: ImagePolicy,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImageConfig {
     #[serde(default)]
-    pub policy: Option<serde_json::Value>,
+    mode: Mode,
+    #[serde(default)]
+    policy: ImagePolicy,
 }
 
-/// A finding's severity, lowest first.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    #[default]
-    Low,
-    Medium,
-    High,
-    Critical,
+impl TryFrom<RawImageConfig> for ImageConfig {
+    type Error = String;
+    fn try_from(raw: RawImageConfig) -> Result<Self, String> {
+        raw.policy
+            .validate()
+            .map_err(|e| format!("policy: {}", e.replace('\n', "; ")))?;
+        Ok(ImageConfig {
+            mode: raw.mode,
+            policy: raw.policy,
+        })
+    }
 }
 
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
+/// podgate's hardening rules (`podgate_core::rules`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "RawRulesConfig")]
+pub struct RulesConfig {
+    pub mode: Mode,
+    /// Findings below this severity are ignored.
+    pub min_severity: Severity,
+    /// Rule IDs to run; absent or null means the rules enabled by default.
+    pub enabled: Option<Vec<String>>,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            mode: Mode::Off,
+            min_severity: Severity::Low,
+            enabled: None,
         }
     }
 }
 
-/// podgate's hardening rules.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RulesConfig {
+struct RawRulesConfig {
     #[serde(default)]
-    pub mode: Mode,
-    /// Findings below this severity are ignored.
+    mode: Mode,
     #[serde(default)]
-    pub min_severity: Severity,
-    /// Rule IDs to run; absent or null means every rule.
+    min_severity: Option<Severity>,
     #[serde(default)]
-    pub enabled: Option<Vec<String>>,
+    enabled: Option<Vec<String>>,
+}
+
+impl TryFrom<RawRulesConfig> for RulesConfig {
+    type Error = String;
+    fn try_from(raw: RawRulesConfig) -> Result<Self, String> {
+        for (i, id) in raw.enabled.iter().flatten().enumerate() {
+            if podgate_core::rules::rule(id).is_none() {
+                return Err(format!("enabled[{i}]: unknown rule {id:?}"));
+            }
+        }
+        Ok(RulesConfig {
+            mode: raw.mode,
+            min_severity: raw.min_severity.unwrap_or(Severity::Low),
+            enabled: raw.enabled,
+        })
+    }
 }
 
 /// Per-workload exceptions.
@@ -691,6 +728,29 @@ mod tests {
         let c = AdmissionConfig::from_yaml_value(json!({})).unwrap();
         assert_eq!(c.defaults.policy(), Policy::default());
         assert!(c.images.mode.is_off() && c.rules.mode.is_off() && c.exceptions.mode.is_off());
+    }
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let c = AdmissionConfig::from_yaml_value(json!({
+            "defaults": {"enforce": "baseline", "enforce-version": "latest", "audit": "restricted",
+                         "audit-version": "latest", "warn": "restricted", "warn-version": "latest"},
+            "exemptions": {"usernames": ["system:serviceaccount:kube-system:replicaset-controller"],
+                           "namespaces": ["kube-system"], "runtimeClasses": ["kata"]},
+            "mutation": {"enabled": true, "runAsNonRoot": false, "dropAllCapabilities": "nonRoot"},
+            "images": {"mode": "warn", "policy": {"allowedRegistries": ["registry.example.com", "*.gcr.io"],
+                                                  "denyLatest": true}},
+            "rules": {"mode": "audit", "minSeverity": "medium", "enabled": null},
+            "exceptions": {"mode": "enforce", "entries": [
+                {"namespace": "legacy", "name": "billing-*", "checks": ["runAsNonRoot", "image:*"],
+                 "reason": "TICKET-42: image runs as root until the Q3 rebuild", "expires": "2027-06-30"}]}
+        }))
+        .unwrap();
+        assert_eq!(
+            c.exceptions.entries[0].expires.map(|d| d.to_string()),
+            Some("2027-06-30".into())
+        );
+        assert_eq!(c.rules.min_severity, Severity::Medium);
     }
 
     #[test]

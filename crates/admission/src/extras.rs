@@ -8,9 +8,12 @@
 //! [`ImageCheck`] and [`RuleCheck`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
+use podgate_core::image::ImagePolicy;
 use podgate_core::model::PodTemplate;
 use podgate_core::pss::{CheckId, Violation};
+use podgate_core::rules;
 
 use crate::config::{Date, Exception, ExceptionsConfig, Mode, Severity};
 use crate::policy::go_quote;
@@ -43,30 +46,24 @@ pub struct RuleHit {
     pub message: String,
 }
 
-/// Evaluates hardening rules against a pod (metadata and spec).
+/// Evaluates hardening rules against a pod (metadata and spec) that comes
+/// from a workload of `kind` (`Pod`, `Deployment`, `CronJob`, ...).
 pub trait RuleCheck: Send + Sync {
-    fn check(&self, pod: &PodTemplate) -> Vec<RuleHit>;
+    fn check(&self, kind: &str, pod: &PodTemplate) -> Vec<RuleHit>;
 }
 
 /// An image violation located in the pod.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ImageViolation {
-    pub container: String,
-    pub image: String,
+    /// Where: `container "web"` (the finding's message names the image).
+    pub location: String,
     pub finding: ImageFinding,
 }
 
-/// `container "web" image "nginx:latest": message, ...`
+/// `container "web": message, ...`
 pub(crate) fn format_images(v: &[ImageViolation]) -> String {
     v.iter()
-        .map(|x| {
-            format!(
-                "container {} image {}: {}",
-                go_quote(&x.container),
-                go_quote(&x.image),
-                x.finding.message
-            )
-        })
+        .map(|x| format!("{}: {}", x.location, x.finding.message))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -209,20 +206,49 @@ impl<'a> Waiver<'a> {
     }
 }
 
-/// The image policy implementation built from the configuration, if this
-/// build has one (`podgate_core::image`).
-pub(crate) fn builtin_image_check(
-    cfg: &crate::config::ImageConfig,
-) -> Option<std::sync::Arc<dyn ImageCheck>> {
-    let _ = cfg;
-    None
+/// [`ImageCheck`] over `podgate_core::image::ImagePolicy`.
+struct CoreImagePolicy(ImagePolicy);
+
+impl ImageCheck for CoreImagePolicy {
+    fn check(&self, image: &str) -> Vec<ImageFinding> {
+        self.0
+            .evaluate(image)
+            .into_iter()
+            .map(|v| ImageFinding {
+                code: v.code.as_str().to_string(),
+                message: v.message,
+            })
+            .collect()
+    }
 }
 
-/// The rules implementation built from the configuration, if this build has
-/// one (`podgate_core::rules`).
-pub(crate) fn builtin_rule_check(
-    cfg: &crate::config::RulesConfig,
-) -> Option<std::sync::Arc<dyn RuleCheck>> {
-    let _ = cfg;
-    None
+/// [`RuleCheck`] over `podgate_core::rules`, running the configured rules
+/// (or the default ones).
+struct CoreRules(Option<Vec<String>>);
+
+impl RuleCheck for CoreRules {
+    fn check(&self, kind: &str, pod: &PodTemplate) -> Vec<RuleHit> {
+        let enabled = |r: &rules::RuleInfo| match &self.0 {
+            Some(ids) => ids.iter().any(|id| id == r.id),
+            None => r.default_enabled,
+        };
+        rules::evaluate(&rules::RuleContext { kind }, pod, &enabled)
+            .into_iter()
+            .map(|f| RuleHit {
+                rule: f.rule.to_string(),
+                severity: f.severity,
+                message: f.message,
+            })
+            .collect()
+    }
+}
+
+/// The image policy from the configuration.
+pub(crate) fn builtin_image_check(cfg: &crate::config::ImageConfig) -> Option<Arc<dyn ImageCheck>> {
+    Some(Arc::new(CoreImagePolicy(cfg.policy.clone())))
+}
+
+/// The hardening rules from the configuration.
+pub(crate) fn builtin_rule_check(cfg: &crate::config::RulesConfig) -> Option<Arc<dyn RuleCheck>> {
+    Some(Arc::new(CoreRules(cfg.enabled.clone())))
 }

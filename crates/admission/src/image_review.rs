@@ -81,8 +81,7 @@ fn decide(adm: &Admission, review: &ImageReviewIn, out: &mut Outcome) -> ImageRe
                 .check(&c.image)
                 .into_iter()
                 .map(move |f| ImageViolation {
-                    container: format!("spec.containers[{i}]"),
-                    image: c.image.clone(),
+                    location: format!("spec.containers[{i}]"),
                     finding: f,
                 })
         })
@@ -106,6 +105,7 @@ fn decide(adm: &Admission, review: &ImageReviewIn, out: &mut Outcome) -> ImageRe
     let list = format_images(&found);
     if mode == Mode::Enforce {
         out.decision = Decision::Deny;
+        out.allowed = false;
         annotations.insert(
             IMAGE_VIOLATIONS_ANNOTATION.to_string(),
             format!("violates podgate image policy: {list}"),

@@ -216,6 +216,8 @@ pub struct FeatureHit {
 /// The bounded description of one review, for metrics and logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
+    /// The response allowed the request.
+    pub allowed: bool,
     pub decision: Decision,
     /// The mode that decided: `Enforce` for an evaluated pod, `Warn`/`Audit`
     /// when only those were evaluated (workloads), `None` when nothing was
@@ -249,6 +251,7 @@ impl Outcome {
         subresource: SubresourceLabel,
     ) -> Outcome {
         Outcome {
+            allowed: true,
             decision: Decision::Allow,
             mode: None,
             level: None,

@@ -83,6 +83,7 @@ impl Admission {
         if out.decision == Decision::Allow && !response.allowed {
             out.decision = Decision::Deny;
         }
+        out.allowed = response.allowed;
         (response, out)
     }
 
@@ -487,8 +488,7 @@ impl Admission {
                 .all_containers()
                 .flat_map(|(_, _, c): (_, _, &Container)| {
                     checker.check(&c.image).into_iter().map(|f| ImageViolation {
-                        container: c.name.clone(),
-                        image: c.image.clone(),
+                        location: format!("container {}", crate::policy::go_quote(&c.name)),
                         finding: f,
                     })
                 })
@@ -510,7 +510,7 @@ impl Admission {
             let min = self.config.rules.min_severity;
             let enabled = &self.config.rules.enabled;
             let found: Vec<RuleHit> = checker
-                .check(pod)
+                .check(&r.kind.kind, pod)
                 .into_iter()
                 .filter(|h| h.severity >= min)
                 .filter(|h| enabled.as_ref().is_none_or(|e| e.contains(&h.rule)))

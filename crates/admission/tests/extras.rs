@@ -18,7 +18,7 @@ impl ImageCheck for PinnedTags {
         if image.ends_with(":latest") || !image.contains(':') {
             vec![ImageFinding {
                 code: "unpinned".into(),
-                message: "image tag must be pinned".into(),
+                message: format!("image {image:?} is not pinned"),
             }]
         } else {
             vec![]
@@ -31,12 +31,12 @@ impl ImageCheck for PinnedTags {
 struct Limits;
 
 impl RuleCheck for Limits {
-    fn check(&self, pod: &PodTemplate) -> Vec<RuleHit> {
+    fn check(&self, _kind: &str, pod: &PodTemplate) -> Vec<RuleHit> {
         let mut hits = Vec::new();
         for c in &pod.spec.containers {
             if c.resources.as_ref().is_none_or(|r| r.limits.is_empty()) {
                 hits.push(RuleHit {
-                    rule: "resource-limits".into(),
+                    rule: "resources-memory-limit".into(),
                     severity: Severity::Medium,
                     message: format!("container {:?} has no resource limits", c.name),
                 });
@@ -44,7 +44,7 @@ impl RuleCheck for Limits {
         }
         if pod.spec.effective_service_account() == "default" {
             hits.push(RuleHit {
-                rule: "default-sa".into(),
+                rule: "service-account-default".into(),
                 severity: Severity::Low,
                 message: "uses the default service account".into(),
             });
@@ -73,7 +73,7 @@ fn unpinned_pod(name: &str) -> Value {
     p
 }
 
-const UNPINNED: &str = "container \"init\" image \"busybox\": image tag must be pinned, container \"app\" image \"nginx:latest\": image tag must be pinned";
+const UNPINNED: &str = "container \"init\": image \"busybox\" is not pinned, container \"app\": image \"nginx:latest\" is not pinned";
 
 #[test]
 fn the_clock_is_what_the_tests_think() {
@@ -169,7 +169,7 @@ fn image_policy_enforce_denies_pods_and_joins_pod_security() {
     );
     assert_eq!(
         resp["status"]["message"],
-        "pods \"web\" is forbidden: violates podgate image policy: container \"debug\" image \"busybox:latest\": image tag must be pinned"
+        "pods \"web\" is forbidden: violates podgate image policy: container \"debug\": image \"busybox:latest\" is not pinned"
     );
 }
 
@@ -221,16 +221,16 @@ fn rules_respect_min_severity_and_enabled_list() {
     let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", restricted_pod("web")));
     assert_eq!(
         resp["warnings"],
-        json!(["would violate podgate rules: resource-limits (container \"app\" has no resource limits)"])
+        json!(["would violate podgate rules: resources-memory-limit (container \"app\" has no resource limits)"])
     );
     let adm = with_extras(
-        json!({"rules": {"mode": "enforce", "enabled": ["default-sa"]}}),
+        json!({"rules": {"mode": "enforce", "enabled": ["service-account-default"]}}),
         ns,
     );
     let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", restricted_pod("web")));
     assert_eq!(
         resp["status"]["message"],
-        "pods \"web\" is forbidden: violates podgate rules: default-sa (uses the default service account)"
+        "pods \"web\" is forbidden: violates podgate rules: service-account-default (uses the default service account)"
     );
 }
 
@@ -312,5 +312,52 @@ fn exceptions_match_generated_names() {
     assert_eq!(
         resp["auditAnnotations"]["podgate-exceptions"],
         "exceptions[0] waived hostNamespaces, privileged (reason: \"r\")"
+    );
+}
+
+#[test]
+fn builtin_image_policy_and_rules_from_the_configuration() {
+    // No injected checkers: the core image policy and rules, configured.
+    let adm = admission_with(
+        json!({"images": {"mode": "enforce", "policy": {"denyLatest": true, "allowedRegistries": ["registry.example"]}},
+               "rules": {"mode": "warn", "minSeverity": "high", "enabled": ["resources-memory-limit", "image-tag-latest"]}}),
+        cluster(&[("team-a", &[])]),
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
+    let msg = resp["status"]["message"].as_str().unwrap();
+    assert!(
+        msg == "pods \"web\" is forbidden: violates podgate image policy: \
+container \"init\": image \"docker.io/library/busybox:latest\" comes from registry \"docker.io\", which is not an allowed registry (\"registry.example\"), \
+container \"init\": image \"docker.io/library/busybox:latest\" has no tag, which means \"latest\"; use a specific tag or a digest, \
+container \"app\": image \"docker.io/library/nginx:latest\" comes from registry \"docker.io\", which is not an allowed registry (\"registry.example\"), \
+container \"app\": image \"docker.io/library/nginx:latest\" uses the tag \"latest\"; use a specific tag or a digest",
+        "{msg}"
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", restricted_pod("web")));
+    assert_eq!(resp["allowed"], true);
+    let warnings = resp["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("would violate podgate rules: resources-memory-limit ("),
+        "{warnings:?}"
+    );
+
+    let err = podgate_admission::AdmissionConfig::from_yaml_value(
+        json!({"rules": {"enabled": ["no-such-rule"]}}),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "rules: enabled[0]: unknown rule \"no-such-rule\"");
+    let err = podgate_admission::AdmissionConfig::from_yaml_value(
+        json!({"images": {"policy": {"allowedRegistries": [""]}}}),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("images: policy: allowedRegistries[0]"),
+        "{err}"
     );
 }
