@@ -108,6 +108,10 @@ pub struct FoundPod {
     pub pod_path: FieldPath,
     /// The decoded pod, defaulted as the API server would.
     pub pod: PodTemplate,
+    /// Labels and annotations of the object itself (for a Pod, the same as
+    /// the pod's; for a workload, those of the Deployment, CronJob, ...).
+    pub object_labels: BTreeMap<String, String>,
+    pub object_annotations: BTreeMap<String, String>,
 }
 
 /// A Namespace found in a document.
@@ -197,15 +201,7 @@ fn walk(
         .to_string();
 
     if kind == "Namespace" && (api_version == "v1" || api_version.is_empty()) {
-        let labels = meta
-            .and_then(|m| m.get("labels"))
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = string_map(meta.and_then(|m| m.get("labels")));
         out.push(Found::Namespace(FoundNamespace {
             name,
             labels,
@@ -257,6 +253,8 @@ fn walk(
                 object_path: path.clone(),
                 pod_path,
                 pod,
+                object_labels: string_map(meta.and_then(|m| m.get("labels"))),
+                object_annotations: string_map(meta.and_then(|m| m.get("annotations"))),
             })));
         }
         Err((rel, message)) => out.push(Found::Error(ObjectError {
@@ -266,6 +264,16 @@ fn walk(
             message,
         })),
     }
+}
+
+fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn default_api_version(kind: &str) -> &'static str {

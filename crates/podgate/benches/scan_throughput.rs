@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use podgate::scan::{scan, Input, ScanSettings};
 use podgate_core::load::{load, Limits};
-use podgate_core::pss::{Level, Version};
 use rayon::prelude::*;
 
 const FILES: usize = 2_000;
@@ -176,12 +175,11 @@ fn main() {
             .sum()
     });
     assert_eq!(n, docs);
-    let settings = ScanSettings {
-        level: None,
-        version: None,
-        default_level: Level::Restricted,
-        default_version: Version::LATEST,
+    let pss_only = ScanSettings {
+        rules: false,
+        ..ScanSettings::default()
     };
+    let settings = ScanSettings::default();
     let (t_scan, resources) = best_of(5, || {
         let report = scan(read_inputs(&files), &settings);
         assert!(report.errors.is_empty(), "{:?}", report.errors.first());

@@ -53,6 +53,55 @@ pub struct ScanArgs {
     /// Never colour the text output (colour is also off when stdout is not a terminal or NO_COLOR is set).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Configuration file [default: ./podgate.yaml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Hardening-rule and image-policy findings at or above this severity make the exit code 1
+    /// (Pod Security violations always do) [default: the config's failOn, else never].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Only Pod Security: skip the hardening rules and the image policy.
+    #[arg(long)]
+    pub no_rules: bool,
+
+    /// List the configured exceptions that matched nothing.
+    #[arg(long)]
+    pub unused_exceptions: bool,
+
+    /// Record today's violations and findings in FILE (a baseline for --baseline).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Ignore the violations and findings recorded in FILE; fail only on new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Print counts per check and rule after the report (text format).
+    #[arg(long)]
+    pub summary: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn severity(self) -> podgate_core::rules::Severity {
+        use podgate_core::rules::Severity;
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {

@@ -357,3 +357,165 @@ fn colour_only_when_asked_for_a_terminal() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
 }
+
+#[test]
+fn fail_on_turns_rule_findings_into_exit_1() {
+    // GOOD_POD passes Pod Security but has rule findings (no resources, probes...).
+    podgate()
+        .args(["scan", "-"])
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(0);
+    podgate()
+        .args(["scan", "--fail-on", "medium", "-"])
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(1);
+    podgate()
+        .args(["scan", "--fail-on", "critical", "-"])
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(0);
+    podgate()
+        .args(["scan", "--no-rules", "--format", "json", "-"])
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"findings\": []"));
+}
+
+#[test]
+fn config_exceptions_annotations_and_expiry() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("podgate.yaml")
+        .write_str(
+            r#"failOn: high
+imagePolicy:
+  allowedRegistries: ["ghcr.io"]
+exceptions:
+  - reason: legacy debug pod, tracked in OPS-12
+    names: ["bad"]
+    checks: [privileged]
+  - reason: expired waiver
+    checks: ["*"]
+    expires: 2020-01-01
+  - reason: never used
+    namespaces: [nowhere]
+    checks: [hostPorts]
+"#,
+        )
+        .unwrap();
+    dir.child("bad.yaml").write_str(BAD_POD).unwrap();
+    let out = podgate()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--unused-exceptions",
+            "bad.yaml",
+        ])
+        .assert()
+        .get_output()
+        .clone();
+    let v = json_of(&out.stdout);
+    let r = &v["results"][0];
+    // privileged is waived; the remaining restricted violations still deny.
+    assert!(r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["check"] != "privileged"));
+    assert_eq!(r["suppressed"][0]["id"], "privileged");
+    assert_eq!(r["suppressed"][0]["by"], "exception");
+    assert_eq!(r["suppressed"][0]["exception"], 0);
+    // nginx is not from ghcr.io: an image-policy finding at high severity.
+    let img: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "image-policy")
+        .collect();
+    assert_eq!(img.len(), 1, "{r}");
+    assert_eq!(img[0]["severity"], "high");
+    assert_eq!(img[0]["line"], 8);
+    assert_eq!(v["expired_exceptions"][0]["index"], 1);
+    assert_eq!(v["unused_exceptions"][0]["index"], 2);
+    assert_eq!(out.status.code(), Some(1));
+
+    // Inline annotation waives a check with a reason.
+    let annotated = BAD_POD.replace(
+        "  name: bad\n",
+        "  name: bad2\n  annotations:\n    podgate.io/ignore: \"privileged: break-glass pod\"\n",
+    );
+    let out = podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(annotated)
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["results"][0]["suppressed"][0]["by"], "annotation");
+    assert_eq!(
+        v["results"][0]["suppressed"][0]["reason"],
+        "break-glass pod"
+    );
+}
+
+#[test]
+fn bad_config_is_reported_with_line_and_suggestion() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("cfg.yaml")
+        .write_str("level: baseline\nfailOnn: high\n")
+        .unwrap();
+    podgate()
+        .args(["scan", "--config"])
+        .arg(dir.child("cfg.yaml").path())
+        .arg("-")
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("cfg.yaml:2:1")
+                .and(predicate::str::contains("did you mean \"failOn\"")),
+        );
+}
+
+#[test]
+fn baseline_fails_only_on_new_findings() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("bad.yaml").write_str(BAD_POD).unwrap();
+    let base = dir.child("baseline.json");
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--write-baseline", "baseline.json", "bad.yaml"])
+        .assert()
+        .code(1);
+    base.assert(predicate::str::contains(
+        "Pod//bad|privileged|spec.containers[0].securityContext.privileged",
+    ));
+    podgate()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--baseline",
+            "baseline.json",
+            "--fail-on",
+            "low",
+            "bad.yaml",
+        ])
+        .assert()
+        .code(0);
+    // A new violation appears: it fails again.
+    dir.child("bad.yaml")
+        .write_str(&BAD_POD.replace("spec:\n", "spec:\n  hostIPC: true\n"))
+        .unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--baseline", "baseline.json", "bad.yaml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("hostIPC=true"));
+}

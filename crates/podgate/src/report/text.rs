@@ -50,8 +50,77 @@ pub fn error_line(e: &InputError) -> String {
     }
 }
 
+/// Source lines of the scanned files, read again for the snippets (stdin
+/// and unreadable files get no snippet).
+#[derive(Default)]
+struct Sources {
+    files: std::collections::HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn line(&mut self, file: &str, line: u32) -> Option<&str> {
+        let lines = self.files.entry(file.to_string()).or_insert_with(|| {
+            if file == "<stdin>" {
+                return None;
+            }
+            std::fs::read_to_string(file)
+                .ok()
+                .map(|t| t.lines().map(str::to_string).collect())
+        });
+        lines
+            .as_ref()?
+            .get((line as usize).checked_sub(1)?)
+            .map(String::as_str)
+    }
+}
+
+/// A compiler-style snippet: the line, and a caret run under the key or value
+/// at `column`.
+fn snippet(
+    out: &mut impl Write,
+    st: &Style,
+    src: &mut Sources,
+    file: &str,
+    line: u32,
+    column: u32,
+) -> std::io::Result<()> {
+    let Some(text) = src.line(file, line) else {
+        return Ok(());
+    };
+    let gutter = line.to_string();
+    let pad = " ".repeat(gutter.len());
+    let col = (column.max(1) - 1) as usize;
+    let rest: String = text.chars().skip(col).collect();
+    let width = rest.find([':', ',', '}', ']']).unwrap_or(rest.len()).max(1);
+    let width = rest[..width.min(rest.len())]
+        .trim_end()
+        .chars()
+        .count()
+        .max(1);
+    writeln!(out, "    {}", st.dim(&format!("{pad} |")))?;
+    writeln!(out, "    {} {}", st.dim(&format!("{gutter} |")), text)?;
+    writeln!(
+        out,
+        "    {} {}{}",
+        st.dim(&format!("{pad} |")),
+        " ".repeat(text.chars().take(col).count()),
+        st.red(&"^".repeat(width))
+    )?;
+    Ok(())
+}
+
 pub fn write(out: &mut impl Write, report: &ScanReport, color: bool) -> std::io::Result<()> {
+    write_with(out, report, color, false)
+}
+
+pub fn write_with(
+    out: &mut impl Write,
+    report: &ScanReport,
+    color: bool,
+    summary: bool,
+) -> std::io::Result<()> {
     let st = Style { on: color };
+    let mut src = Sources::default();
     for r in &report.results {
         let ns = if r.namespace.is_empty() {
             String::new()
@@ -94,7 +163,75 @@ pub fn write(out: &mut impl Write, report: &ScanReport, color: bool) -> std::io:
                 v.reason,
                 detail
             )?;
+            snippet(out, &st, &mut src, &r.file, v.line, v.column)?;
             writeln!(out, "      {} {}", st.dim("fix:"), v.fix)?;
+        }
+        for f in &r.findings {
+            writeln!(
+                out,
+                "  {}:{}:{}: {} {}: {}",
+                r.file,
+                f.line,
+                f.column,
+                st.yellow(&format!("[{}]", f.rule)),
+                f.severity,
+                f.message
+            )?;
+            snippet(out, &st, &mut src, &r.file, f.line, f.column)?;
+            writeln!(out, "      {} {}", st.dim("fix:"), f.fix)?;
+        }
+        for s in &r.suppressed {
+            writeln!(
+                out,
+                "  {} [{}] at {} (by {}: {})",
+                st.dim("suppressed"),
+                s.id,
+                s.field,
+                s.by,
+                s.reason
+            )?;
+        }
+    }
+    for e in &report.expired_exceptions {
+        writeln!(
+            out,
+            "{} exception #{} ({}) expired on {} and no longer applies",
+            st.yellow("warning:"),
+            e.index,
+            e.reason,
+            e.expires.as_deref().unwrap_or("?")
+        )?;
+    }
+    if let Some(unused) = &report.unused_exceptions {
+        for e in unused {
+            writeln!(
+                out,
+                "{} exception #{} ({}; checks {}) matched nothing",
+                st.yellow("unused:"),
+                e.index,
+                e.reason,
+                e.checks.join(", ")
+            )?;
+        }
+    }
+    if summary {
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in &report.results {
+            for v in &r.violations {
+                *counts.entry(v.check.as_str().to_string()).or_default() += 1;
+            }
+            for f in &r.findings {
+                *counts
+                    .entry(format!("{} ({})", f.rule, f.severity))
+                    .or_default() += 1;
+            }
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", st.bold("Counts per check and rule:"))?;
+        let mut rows: Vec<_> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (k, n) in rows {
+            writeln!(out, "  {n:>6}  {k}")?;
         }
     }
     if !report.errors.is_empty() {
@@ -111,7 +248,7 @@ pub fn write(out: &mut impl Write, report: &ScanReport, color: bool) -> std::io:
     writeln!(out)?;
     writeln!(
         out,
-        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}",
+        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}, {} {}{}",
         st.bold("Scanned"),
         s.resources,
         plural(s.resources, "resource", "resources"),
@@ -123,6 +260,13 @@ pub fn write(out: &mut impl Write, report: &ScanReport, color: bool) -> std::io:
         s.denied,
         s.errors,
         plural(s.errors, "error", "errors"),
+        s.findings,
+        plural(s.findings, "finding", "findings"),
+        if s.suppressed > 0 {
+            format!(", {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
     )
 }
 

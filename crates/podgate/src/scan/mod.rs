@@ -6,17 +6,23 @@
 //! pods are evaluated in parallel. Results are sorted by file, document and
 //! line, so output is deterministic whatever the thread count.
 
+pub mod baseline;
 mod inputs;
 mod namespaces;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use podgate_core::config::{
+    parse_ignore_annotation, Config, Date, Exceptions, Subject, IGNORE_ANNOTATION,
+};
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
+use podgate_core::rules::{self, RuleContext, Severity};
 use podgate_core::workload::{self, Found, FoundPod};
 
 use crate::cli::{Format, ScanArgs};
@@ -41,6 +47,39 @@ pub struct ResourceResult {
     pub api_version: String,
     /// Where the level and version came from: `flag`, `namespace` or `default`.
     pub policy_source: &'static str,
+    /// The pod's QoS class as Kubernetes computes it.
+    pub qos: &'static str,
+    /// Hardening-rule and image-policy findings.
+    pub findings: Vec<FindingOut>,
+    /// Violations and findings waived by an exception, an annotation or the baseline.
+    pub suppressed: Vec<SuppressedOut>,
+}
+
+/// One hardening-rule or image-policy finding.
+#[derive(Debug, Serialize)]
+pub struct FindingOut {
+    pub rule: String,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+    pub field: String,
+    pub fix: String,
+}
+
+/// A violation or finding that did not count, and why.
+#[derive(Debug, Serialize)]
+pub struct SuppressedOut {
+    /// Check or rule ID.
+    pub id: String,
+    pub field: String,
+    /// `exception`, `annotation` or `baseline`.
+    pub by: &'static str,
+    pub reason: String,
+    /// Index of the exception in the configuration file (for `by: exception`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<usize>,
 }
 
 /// One failed Pod Security check.
@@ -76,6 +115,21 @@ pub struct Summary {
     pub allowed: usize,
     pub denied: usize,
     pub errors: usize,
+    /// Unsuppressed hardening-rule and image-policy findings.
+    pub findings: usize,
+    /// Findings at or above the `--fail-on` severity.
+    pub failing_findings: usize,
+    pub suppressed: usize,
+}
+
+/// An exception from the configuration file, reported when expired or unused.
+#[derive(Debug, Serialize)]
+pub struct ExceptionNote {
+    pub index: usize,
+    pub reason: String,
+    pub checks: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,15 +137,57 @@ pub struct ScanReport {
     pub results: Vec<ResourceResult>,
     pub errors: Vec<InputError>,
     pub summary: Summary,
+    /// Exceptions whose `expires` date has passed: they no longer apply.
+    pub expired_exceptions: Vec<ExceptionNote>,
+    /// Exceptions that matched nothing (filled with `--unused-exceptions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unused_exceptions: Option<Vec<ExceptionNote>>,
+    /// The severity at or above which findings fail the scan, if any.
+    pub fail_on: Option<Severity>,
 }
 
 /// Policy choices that apply to every resource unless a namespace says otherwise.
-#[derive(Clone, Copy, Debug)]
 pub struct ScanSettings {
     pub level: Option<Level>,
     pub version: Option<Version>,
     pub default_level: Level,
     pub default_version: Version,
+    /// The configuration file's contents (rules, image policy, exceptions).
+    pub config: Config,
+    /// Run the hardening rules and the image policy.
+    pub rules: bool,
+    pub fail_on: Option<Severity>,
+    /// Today's date, for exception expiry.
+    pub today: Date,
+    /// Fingerprints of accepted findings (`--baseline`).
+    pub baseline: BTreeSet<String>,
+    pub report_unused_exceptions: bool,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            level: None,
+            version: None,
+            default_level: Level::Restricted,
+            default_version: Version::LATEST,
+            config: Config::default(),
+            rules: true,
+            fail_on: None,
+            today: today(),
+            baseline: BTreeSet::new(),
+            report_unused_exceptions: false,
+        }
+    }
+}
+
+/// Today's date (UTC).
+pub fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Date::from_unix_days((secs / 86_400) as i64)
 }
 
 /// What one file yielded in the first pass.
@@ -109,14 +205,15 @@ struct DocOutcome {
 }
 
 pub fn run(args: &ScanArgs) -> Result<u8> {
-    let inputs = inputs::collect(&args.paths);
-    let settings = ScanSettings {
-        level: args.level,
-        version: args.version,
-        default_level: Level::Restricted,
-        default_version: Version::LATEST,
+    let settings = match settings_from_args(args)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
+    let inputs = inputs::collect(&args.paths);
     let report = scan(inputs, &settings);
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, &report)?;
+    }
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -124,7 +221,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         Format::Json => report::json::write(&mut out, &report)?,
         Format::Text => {
             let color = report::text::use_color(args.no_color);
-            report::text::write(&mut out, &report, color)?
+            report::text::write_with(&mut out, &report, color, args.summary)?
         }
     }
     out.flush()?;
@@ -142,17 +239,76 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 pub fn exit_code(report: &ScanReport) -> u8 {
     if !report.errors.is_empty() {
         2
-    } else if report.results.iter().any(|r| !r.allowed) {
+    } else if report.results.iter().any(|r| !r.allowed) || report.summary.failing_findings > 0 {
         1
     } else {
         0
     }
 }
 
+/// Build the settings: flags win over the configuration file, which wins over
+/// the built-in defaults. A bad configuration file is reported (with line and
+/// column) and ends the run with exit code 2.
+fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSettings, u8>> {
+    let (config, config_path) = match &args.config {
+        Some(p) => (
+            Some(
+                std::fs::read(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?,
+            ),
+            Some(p.clone()),
+        ),
+        None => {
+            let p = std::path::PathBuf::from("podgate.yaml");
+            match std::fs::read(&p) {
+                Ok(b) => (Some(b), Some(p)),
+                Err(_) => (None, None),
+            }
+        }
+    };
+    let config = match (config, &config_path) {
+        (Some(bytes), Some(path)) => match Config::parse(&bytes) {
+            Ok(c) => c,
+            Err(errors) => {
+                let mut err = std::io::stderr().lock();
+                for e in errors {
+                    let _ = writeln!(
+                        err,
+                        "error: {}:{}:{}: {}",
+                        path.display(),
+                        e.line,
+                        e.column,
+                        e.message
+                    );
+                }
+                return Ok(Err(2));
+            }
+        },
+        _ => Config::default(),
+    };
+    let baseline = match &args.baseline {
+        Some(p) => baseline::read(p)?,
+        None => BTreeSet::new(),
+    };
+    Ok(Ok(ScanSettings {
+        level: args.level,
+        version: args.version,
+        default_level: config.level.unwrap_or(Level::Restricted),
+        default_version: config.version.unwrap_or(Version::LATEST),
+        fail_on: args.fail_on.map(|f| f.severity()).or(config.fail_on),
+        rules: !args.no_rules,
+        today: today(),
+        baseline,
+        report_unused_exceptions: args.unused_exceptions,
+        config,
+    }))
+}
+
 /// Scan already-collected inputs. Pure apart from the file reads done by
 /// [`inputs::collect`] beforehand.
 pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     let limits = Limits::default();
+    let exceptions = Exceptions::new(settings.config.exceptions.clone(), settings.today);
     let outcomes: Vec<(String, FileOutcome)> = inputs
         .into_par_iter()
         .map(|input| {
@@ -180,10 +336,11 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
         .par_iter()
         .flat_map_iter(|(file, o)| {
             let policies = &policies;
+            let exceptions = &exceptions;
             o.docs.iter().flat_map(move |d| {
                 d.pods
                     .iter()
-                    .map(move |p| evaluate_one(file, d, p, policies, settings))
+                    .map(move |p| evaluate_one(file, d, p, policies, settings, exceptions))
             })
         })
         .collect();
@@ -201,10 +358,42 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     summary.denied = results.iter().filter(|r| !r.allowed).count();
     summary.allowed = summary.resources - summary.denied;
     summary.errors = errors.len();
+    summary.findings = results.iter().map(|r| r.findings.len()).sum();
+    summary.failing_findings = results
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| settings.fail_on.is_some_and(|t| f.severity >= t))
+        .count();
+    summary.suppressed = results.iter().map(|r| r.suppressed.len()).sum();
+
+    let note = |i: usize| {
+        let e = &exceptions.list[i];
+        ExceptionNote {
+            index: i,
+            reason: e.reason.clone(),
+            checks: e.checks.clone(),
+            expires: e.expires.clone(),
+        }
+    };
+    let expired_exceptions = exceptions.expired().into_iter().map(note).collect();
+    let unused_exceptions = settings.report_unused_exceptions.then(|| {
+        let used: BTreeSet<usize> = results
+            .iter()
+            .flat_map(|r| r.suppressed.iter().filter_map(|s| s.exception))
+            .collect();
+        let expired = exceptions.expired();
+        (0..exceptions.list.len())
+            .filter(|i| !used.contains(i) && !expired.contains(i))
+            .map(note)
+            .collect()
+    });
     ScanReport {
         results,
         errors,
         summary,
+        expired_exceptions,
+        unused_exceptions,
+        fail_on: settings.fail_on,
     }
 }
 
@@ -284,30 +473,146 @@ fn evaluate_one(
     p: &FoundPod,
     policies: &NamespacePolicies,
     settings: &ScanSettings,
+    exceptions: &Exceptions,
 ) -> ResourceResult {
     let (lv, source) = policies.resolve(&p.namespace, settings);
-    let violations = pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec);
-    let out: Vec<ViolationOut> = violations
-        .into_iter()
-        .map(|v| {
-            let field = v
-                .forbidden
-                .fields
-                .first()
-                .map(|f| f.prefixed(&p.pod_path))
-                .unwrap_or_else(|| p.pod_path.clone());
-            let pos = doc.positions.nearest(field.segments());
-            ViolationOut {
-                check: v.check,
-                fix: v.check.fix_hint(),
-                reason: v.forbidden.reason,
-                detail: v.forbidden.detail,
+    let images: Vec<&str> = p
+        .pod
+        .spec
+        .all_containers()
+        .map(|(_, _, c)| c.image.as_str())
+        .collect();
+    let subject = Subject {
+        namespace: &p.namespace,
+        kind: p.kind.as_str(),
+        name: &p.name,
+        labels: vec![&p.object_labels, &p.pod.metadata.labels],
+        images,
+    };
+    let inline: Vec<(String, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
+        [&p.object_annotations, &p.pod.metadata.annotations]
+            .iter()
+            .filter_map(|a| a.get(IGNORE_ANNOTATION))
+            .flat_map(|v| parse_ignore_annotation(v))
+            .filter(|(_, reason)| !reason.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut suppressed = Vec::new();
+    let mut waive = |id: &str, field: &str| -> bool {
+        if let Some(i) = exceptions.matching(&subject, id) {
+            suppressed.push(SuppressedOut {
+                id: id.to_string(),
+                field: field.to_string(),
+                by: "exception",
+                reason: exceptions.list[i].reason.clone(),
+                exception: Some(i),
+            });
+            return true;
+        }
+        if let Some((_, reason)) = inline.iter().find(|(k, _)| k == id || k == "*") {
+            suppressed.push(SuppressedOut {
+                id: id.to_string(),
+                field: field.to_string(),
+                by: "annotation",
+                reason: reason.clone(),
+                exception: None,
+            });
+            return true;
+        }
+        let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, field);
+        if settings.baseline.contains(&fp) {
+            suppressed.push(SuppressedOut {
+                id: id.to_string(),
+                field: field.to_string(),
+                by: "baseline",
+                reason: "recorded in the baseline".to_string(),
+                exception: None,
+            });
+            return true;
+        }
+        false
+    };
+    let locate = |fields: &[podgate_core::path::FieldPath]| {
+        let field = fields
+            .first()
+            .map(|f| f.prefixed(&p.pod_path))
+            .unwrap_or_else(|| p.pod_path.clone());
+        let pos = doc.positions.nearest(field.segments());
+        (field.to_string(), pos)
+    };
+
+    let mut violations = Vec::new();
+    for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
+        let (field, pos) = locate(&v.forbidden.fields);
+        if waive(v.check.as_str(), &field) {
+            continue;
+        }
+        violations.push(ViolationOut {
+            check: v.check,
+            fix: v.check.fix_hint(),
+            reason: v.forbidden.reason,
+            detail: v.forbidden.detail,
+            line: pos.line,
+            column: pos.column,
+            field,
+        });
+    }
+
+    let mut findings = Vec::new();
+    if settings.rules {
+        let ctx = RuleContext {
+            kind: p.kind.as_str(),
+        };
+        let cfg = &settings.config;
+        for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
+            let (field, pos) = locate(&f.fields);
+            if waive(f.rule, &field) {
+                continue;
+            }
+            let info = rules::rule(f.rule);
+            findings.push(FindingOut {
+                rule: f.rule.to_string(),
+                severity: cfg.rule_severity(f.rule, f.severity),
+                title: info.map(|i| i.title).unwrap_or_default().to_string(),
+                message: f.message,
                 line: pos.line,
                 column: pos.column,
-                field: field.to_string(),
+                field,
+                fix: info.map(|i| i.fix).unwrap_or_default().to_string(),
+            });
+        }
+        if let Some(policy) = cfg.image_policy.as_ref().filter(|pol| !pol.is_empty()) {
+            let severity = cfg
+                .image_policy_severity
+                .unwrap_or_else(|| cfg.rule_severity("image-policy", Severity::High));
+            for (kind, i, c) in p.pod.spec.all_containers() {
+                for v in policy.evaluate(&c.image) {
+                    let path = podgate_core::path::FieldPath::root()
+                        .join(["spec", kind.field()])
+                        .child(i)
+                        .child("image");
+                    let (field, pos) = locate(std::slice::from_ref(&path));
+                    if waive("image-policy", &field) {
+                        continue;
+                    }
+                    findings.push(FindingOut {
+                        rule: "image-policy".to_string(),
+                        severity,
+                        title: format!("Image policy: {}", v.code.as_str()),
+                        message: format!("container {:?}: {}", c.name, v.message),
+                        line: pos.line,
+                        column: pos.column,
+                        field,
+                        fix: "use an image allowed by the image policy in the configuration file"
+                            .to_string(),
+                    });
+                }
             }
-        })
-        .collect();
+        }
+    }
+
     let obj_pos = doc.positions.nearest(p.object_path.segments());
     ResourceResult {
         file: file.to_string(),
@@ -318,9 +623,12 @@ fn evaluate_one(
         name: p.name.clone(),
         level: lv.level,
         version: lv.version,
-        allowed: out.is_empty(),
-        violations: out,
+        allowed: violations.is_empty(),
+        violations,
         api_version: p.api_version.clone(),
         policy_source: source,
+        qos: rules::qos_class(&p.pod.spec).as_str(),
+        findings,
+        suppressed,
     }
 }
