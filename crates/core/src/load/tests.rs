@@ -1,0 +1,583 @@
+//! Tests of the loader: kubectl's reading rules, positions, limits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::path::PathSeg;
+
+fn docs(src: &str) -> Vec<Result<Document, LoadError>> {
+    load(src.as_bytes(), &Limits::default())
+}
+
+fn one(src: &str) -> Document {
+    let mut d = docs(src);
+    assert_eq!(d.len(), 1, "expected one document in {src:?}: {d:?}");
+    d.remove(0).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+}
+
+fn value(src: &str) -> Value {
+    one(src).value
+}
+
+fn err(src: &str) -> LoadError {
+    let d = docs(src);
+    d.into_iter()
+        .find_map(Result::err)
+        .unwrap_or_else(|| panic!("expected an error for {src:?}"))
+}
+
+fn path(segs: &[&str]) -> Vec<PathSeg> {
+    segs.iter()
+        .map(|s| match s.parse::<usize>() {
+            Ok(i) => PathSeg::Index(i),
+            Err(_) => PathSeg::Key(s.to_string().into()),
+        })
+        .collect()
+}
+
+fn at(d: &Document, segs: &[&str]) -> Option<(u32, u32)> {
+    d.positions.get(&path(segs)).map(|p| (p.line, p.column))
+}
+
+// ---------------------------------------------------------------- scalars
+
+#[test]
+fn yaml11_scalars_like_go_yaml_v2() {
+    let cases: &[(&str, Value)] = &[
+        ("yes", json!(true)),
+        ("no", json!(false)),
+        ("on", json!(true)),
+        ("off", json!(false)),
+        ("y", json!(true)),
+        ("n", json!(false)),
+        ("true", json!(true)),
+        ("True", json!(true)),
+        ("TRUE", json!(true)),
+        ("0777", json!(511)),
+        // Go's base-0 ParseInt accepts 0o since Go 1.13, and v2 uses it.
+        ("0o777", json!(511)),
+        ("0x1F", json!(31)),
+        ("1_000", json!(1000)),
+        ("0b101", json!(5)),
+        ("1:30", json!("1:30")),
+        ("~", json!(null)),
+        ("1e3", json!(1000.0)),
+        ("null", json!(null)),
+        ("", json!(null)),
+        ("-0x10", json!(-16)),
+        ("+12", json!(12)),
+        ("1.5", json!(1.5)),
+        ("0778", json!(778.0)),
+        ("Yes", json!(true)),
+        ("yEs", json!("yEs")),
+        ("2001-12-14", json!("2001-12-14")),
+        ("'yes'", json!("yes")),
+        ("\"0777\"", json!("0777")),
+        ("!!str 0777", json!("0777")),
+        ("!!int '12'", json!(12)),
+        ("!!float 1", json!(1.0)),
+        ("!custom 12", json!("12")),
+        ("|\n  yes\n", json!("yes\n")),
+        ("18446744073709551615", json!(18_446_744_073_709_551_615_u64)),
+        ("99999999999999999999", json!(1e20)),
+        ("1e400", json!("1e400")),
+        ("12abc", json!("12abc")),
+    ];
+    for (text, want) in cases {
+        let v = value(&format!("v: {text}\n"));
+        assert_eq!(&v["v"], want, "v: {text}");
+        // Exact number kinds: integers must not become floats and back.
+        assert_eq!(v["v"].is_f64(), want.is_f64(), "number kind of {text}");
+    }
+}
+
+#[test]
+fn float_1e3_is_a_float() {
+    let v = value("v: 1e3\n");
+    assert_eq!(v["v"].as_f64(), Some(1000.0));
+    assert!(v["v"].is_f64());
+}
+
+#[test]
+fn infinity_and_nan_are_errors_as_in_kubectl() {
+    for text in [".inf", "-.Inf", ".nan", "!!float .INF"] {
+        let e = err(&format!("a: 1\nv: {text}\n"));
+        assert_eq!((e.line, e.column), (2, 4), "{text}");
+        assert!(e.message.contains("cannot be represented in JSON"), "{}", e.message);
+    }
+}
+
+#[test]
+fn tag_mismatch_is_an_error() {
+    let e = err("v: !!int abc\n");
+    assert_eq!(e.message, "cannot decode !!str `abc` as a !!int");
+    assert_eq!((e.line, e.column), (1, 4));
+}
+
+#[test]
+fn non_string_keys_become_strings() {
+    let v = value("1: a\ntrue: b\n1.5: c\n0x10: d\nno: e\n1e6: f\n");
+    assert_eq!(
+        v,
+        json!({"1": "a", "true": "b", "1.5": "c", "16": "d", "false": "e", "1e+06": "f"})
+    );
+    // The YAML 1.1 classic: the key `y` is the boolean true.
+    assert_eq!(value("x: 1\ny: 2\n"), json!({"x": 1, "true": 2}));
+}
+
+#[test]
+fn null_and_complex_keys_are_errors() {
+    let e = err("~: x\n");
+    assert!(e.message.contains("null mapping key"), "{}", e.message);
+    let e = err("? [a, b]\n: x\n");
+    assert!(e.message.contains("cannot be used as a mapping key"), "{}", e.message);
+    assert_eq!(e.line, 1);
+}
+
+// ---------------------------------------------------------- anchors, merge
+
+#[test]
+fn anchors_and_aliases() {
+    let v = value("base: &b\n  x: 1\n  l: [a, b]\ncopy: *b\nname: &n hello\nagain: *n\n");
+    assert_eq!(v["copy"], json!({"x": 1, "l": ["a", "b"]}));
+    assert_eq!(v["again"], json!("hello"));
+}
+
+#[test]
+fn merge_keys_explicit_wins_and_privileged_survives() {
+    let src = "\
+base: &base
+  privileged: true
+  runAsUser: 0
+over:
+  runAsUser: 1000
+  <<: *base
+";
+    let d = one(src);
+    assert_eq!(
+        d.value["over"],
+        json!({"privileged": true, "runAsUser": 1000})
+    );
+    // The merged key points at its definition in the anchor.
+    assert_eq!(at(&d, &["over", "privileged"]), Some((2, 3)));
+    assert_eq!(at(&d, &["over", "runAsUser"]), Some((5, 3)));
+}
+
+#[test]
+fn merge_list_earlier_maps_win() {
+    let src = "\
+a: &a {x: 1, v: 1}
+b: &b {x: 2, z: 2}
+c:
+  <<: [*a, *b]
+  w: 0
+";
+    let v = value(src);
+    assert_eq!(v["c"], json!({"x": 1, "v": 1, "z": 2, "w": 0}));
+}
+
+#[test]
+fn merge_of_inline_map_and_nested_merge() {
+    let src = "\
+a: &a
+  <<: {p: 1}
+  q: 2
+b:
+  <<: *a
+";
+    let d = one(src);
+    assert_eq!(d.value["b"], json!({"p": 1, "q": 2}));
+    assert_eq!(at(&d, &["b", "p"]), Some((2, 8)));
+}
+
+#[test]
+fn merge_requires_maps() {
+    let e = err("a: &a 1\nb:\n  <<: *a\n");
+    assert!(e.message.contains("map merge requires"), "{}", e.message);
+    assert_eq!(e.line, 3);
+    let e = err("b:\n  <<: [1]\n");
+    assert!(e.message.contains("map merge requires"), "{}", e.message);
+}
+
+#[test]
+fn quoted_merge_key_is_a_plain_key() {
+    let v = value("a:\n  '<<': {x: 1}\n");
+    assert_eq!(v["a"], json!({"<<": {"x": 1}}));
+}
+
+#[test]
+fn recursive_alias_is_an_error() {
+    let e = err("a: &a\n  b: *a\n");
+    assert!(e.message.contains("contains it"), "{}", e.message);
+    assert_eq!((e.line, e.column), (2, 6));
+}
+
+// ------------------------------------------------------------ duplicate keys
+
+#[test]
+fn duplicate_keys_are_errors_with_lines() {
+    let e = err("metadata:\n  name: a\n  labels: {}\n  name: b\n");
+    assert_eq!(e.message, "mapping key \"name\" already defined at line 2");
+    assert_eq!((e.line, e.column), (4, 3));
+    // Lines are absolute in multi-document files.
+    let e = err("a: 1\n---\nx: 1\ny: 2\nx: 3\n");
+    assert_eq!(e.message, "mapping key \"x\" already defined at line 3");
+    assert_eq!(e.line, 5);
+    assert_eq!(e.document, Some(1));
+    // Keys equal after stringification are duplicates too.
+    let e = err("1: a\n'1': b\n");
+    assert_eq!(e.message, "mapping key \"1\" already defined at line 1");
+    let e = err("a: {<<: {x: 1}, <<: {y: 1}}\n");
+    assert!(e.message.contains("\"<<\" already defined"), "{}", e.message);
+}
+
+#[test]
+fn merged_key_equal_to_explicit_is_not_a_duplicate() {
+    let v = value("b: &b {x: 1}\nc:\n  x: 2\n  <<: *b\n");
+    assert_eq!(v["c"], json!({"x": 2}));
+}
+
+// ----------------------------------------------------------------- positions
+
+const DEPLOY: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          securityContext:
+            privileged: true
+        - name: side
+          image: busybox
+";
+
+#[test]
+fn positions_of_keys_and_items() {
+    let d = one(DEPLOY);
+    assert_eq!(d.line, 1);
+    assert_eq!(at(&d, &[]), Some((1, 1)));
+    assert_eq!(at(&d, &["kind"]), Some((2, 1)));
+    assert_eq!(at(&d, &["metadata", "name"]), Some((4, 3)));
+    let c = ["spec", "template", "spec", "containers"];
+    assert_eq!(at(&d, &c), Some((8, 7)));
+    assert_eq!(at(&d, &[&c[..], &["0"]].concat()), Some((9, 11)));
+    assert_eq!(at(&d, &[&c[..], &["1"]].concat()), Some((13, 11)));
+    assert_eq!(
+        at(&d, &[&c[..], &["0", "securityContext", "privileged"]].concat()),
+        Some((12, 13))
+    );
+    assert_eq!(at(&d, &[&c[..], &["1", "image"]].concat()), Some((14, 11)));
+    // Absent paths.
+    assert_eq!(at(&d, &[&c[..], &["2"]].concat()), None);
+    assert_eq!(at(&d, &["kind", "x"]), None);
+    assert_eq!(at(&d, &["spec", "0"]), None);
+    let missing = path(&["spec", "template", "spec", "containers", "1", "securityContext", "x"]);
+    assert_eq!(d.positions.get(&missing), None);
+    assert_eq!(d.positions.nearest(&missing), Pos { line: 13, column: 11 });
+    assert_eq!(d.positions.nearest(&[]), Pos { line: 1, column: 1 });
+}
+
+#[test]
+fn positions_in_big_maps_use_sorted_lookup() {
+    let mut src = String::from("m:\n");
+    for i in (0..40).rev() {
+        src.push_str(&format!("  k{i}: {i}\n"));
+    }
+    let d = one(&src);
+    for i in 0..40u32 {
+        let k = format!("k{i}");
+        assert_eq!(at(&d, &["m", &k]), Some((41 - i, 3)), "{k}");
+    }
+    assert_eq!(at(&d, &["m", "k40"]), None);
+}
+
+#[test]
+fn positions_are_absolute_in_multi_document_files() {
+    let src = format!("# leading comment\n---\n{DEPLOY}---\n\n---\n{DEPLOY}");
+    let d = docs(&src);
+    assert_eq!(d.len(), 2);
+    let first = d[0].as_ref().unwrap();
+    let second = d[1].as_ref().unwrap();
+    assert_eq!((first.index, first.line), (0, 3));
+    assert_eq!((second.index, second.line), (1, 20));
+    assert_eq!(at(first, &["metadata", "name"]), Some((6, 3)));
+    assert_eq!(at(second, &["metadata", "name"]), Some((23, 3)));
+    assert_eq!(
+        at(second, &["spec", "template", "spec", "containers", "0", "securityContext", "privileged"]),
+        Some((31, 13))
+    );
+}
+
+#[test]
+fn positions_inside_aliases_point_at_the_anchor() {
+    let src = "\
+a: &sc
+  privileged: true
+b:
+  sc: *sc
+";
+    let d = one(src);
+    assert_eq!(at(&d, &["b", "sc"]), Some((4, 3)));
+    assert_eq!(at(&d, &["b", "sc", "privileged"]), Some((2, 3)));
+}
+
+#[test]
+fn positions_of_merged_keys_in_later_documents() {
+    let src = "x: 1\n---\nbase: &b\n  hostPID: true\npod:\n  <<: *b\n";
+    let d = docs(src);
+    let second = d[1].as_ref().unwrap();
+    assert_eq!(second.value["pod"], json!({"hostPID": true}));
+    assert_eq!(at(second, &["pod", "hostPID"]), Some((4, 3)));
+    assert_eq!(at(second, &["pod"]), Some((5, 1)));
+}
+
+#[test]
+fn columns_count_characters() {
+    let d = one("é: {ü: 1, k: 2}\n");
+    assert_eq!(at(&d, &["é", "k"]), Some((1, 11)));
+}
+
+// --------------------------------------------------------------------- JSON
+
+#[test]
+fn json_with_positions() {
+    let src = "{\n  \"kind\": \"Pod\",\n  \"spec\": {\"containers\": [\n    {\"name\": \"a\", \"n\": 1, \"f\": 1.5, \"b\": true, \"z\": null}\n  ]}\n}\n";
+    let d = one(src);
+    assert_eq!(
+        d.value,
+        json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "n": 1, "f": 1.5, "b": true, "z": null}]}})
+    );
+    assert!(d.value["spec"]["containers"][0]["n"].is_i64());
+    assert_eq!(at(&d, &["kind"]), Some((2, 3)));
+    assert_eq!(at(&d, &["spec", "containers"]), Some((3, 12)));
+    assert_eq!(at(&d, &["spec", "containers", "0"]), Some((4, 5)));
+    assert_eq!(at(&d, &["spec", "containers", "0", "f"]), Some((4, 27)));
+}
+
+#[test]
+fn json_concatenated_documents_and_arrays() {
+    let d = docs("{\"a\": 1}\n{\"b\": \"x\\u00e9\\ud83d\\ude00\\n\"} [1, 2]\n");
+    assert_eq!(d.len(), 3);
+    assert_eq!(d[1].as_ref().unwrap().value, json!({"b": "xé😀\n"}));
+    assert_eq!(d[1].as_ref().unwrap().line, 2);
+    assert_eq!(d[2].as_ref().unwrap().value, json!([1, 2]));
+    assert_eq!(at(d[2].as_ref().unwrap(), &["1"]), Some((2, 36)));
+}
+
+#[test]
+fn json_errors_have_positions() {
+    let e = err("{\"a\": 1,\n \"b\" 2}");
+    assert_eq!((e.line, e.column), (2, 6));
+    assert!(e.message.contains("expected ':'"), "{}", e.message);
+    let e = err("{\"a\": 1, \"a\": 2}");
+    assert_eq!(e.message, "mapping key \"a\" already defined at line 1");
+    let e = err("[1e999]");
+    assert!(e.message.contains("out of range"), "{}", e.message);
+    let e = err("{\"a\": tru}");
+    assert_eq!((e.line, e.column), (1, 7));
+    // A good document before a broken one is kept.
+    let d = docs("{\"a\": 1} {\"b\": }");
+    assert!(d[0].is_ok());
+    assert!(d[1].is_err());
+}
+
+// ----------------------------------------------------------- stream hygiene
+
+#[test]
+fn empty_documents_comments_and_document_end() {
+    let src = "# only a comment\n---\n---\n# c\n...\n---\na: 1\n...\n---\n~\n---\nb: 2 # c\n";
+    let d = docs(src);
+    let vals: Vec<(usize, u32, Value)> = d
+        .into_iter()
+        .map(|r| {
+            let d = r.unwrap();
+            (d.index, d.line, d.value)
+        })
+        .collect();
+    assert_eq!(
+        vals,
+        vec![(0, 7, json!({"a": 1})), (1, 12, json!({"b": 2}))]
+    );
+    assert!(docs("").is_empty());
+    assert!(docs("\n# nothing\n").is_empty());
+}
+
+#[test]
+fn document_end_marker_without_separator() {
+    let d = docs("a: 1\n...\nb: 2\n");
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[1].as_ref().unwrap().value, json!({"b": 2}));
+    assert_eq!(d[1].as_ref().unwrap().line, 3);
+}
+
+#[test]
+fn directives_stay_with_their_document() {
+    let d = docs("%YAML 1.1\n---\na: yes\n");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].as_ref().unwrap().value, json!({"a": true}));
+}
+
+#[test]
+fn bom_is_skipped() {
+    let d = one("\u{feff}a: 1\nb: 2\n");
+    assert_eq!(d.value, json!({"a": 1, "b": 2}));
+    assert_eq!(at(&d, &["b"]), Some((2, 1)));
+    let d = one("\u{feff}{\"a\": 1}");
+    assert_eq!(d.value, json!({"a": 1}));
+}
+
+#[test]
+fn tabs_as_indentation_are_errors() {
+    let e = err("a:\n\tb: 1\n");
+    assert_eq!(e.line, 2, "{e:?}");
+    assert!(e.message.starts_with("invalid YAML"), "{}", e.message);
+}
+
+#[test]
+fn invalid_utf8_is_an_error_with_position() {
+    let mut src = b"a: 1\n---\nb: \"x".to_vec();
+    src.extend_from_slice(&[0xff, b'"', b'\n']);
+    src.extend_from_slice(b"---\nc: 3\n");
+    let d = load(&src, &Limits::default());
+    assert_eq!(d.len(), 3);
+    assert!(d[0].is_ok());
+    let e = d[1].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column, e.document), (3, 6, Some(1)));
+    assert!(e.message.contains("invalid UTF-8"), "{}", e.message);
+    assert_eq!(d[2].as_ref().unwrap().value, json!({"c": 3}));
+}
+
+#[test]
+fn broken_document_among_good_ones() {
+    let src = "a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n";
+    let d = docs(src);
+    assert_eq!(d.len(), 3);
+    assert_eq!(d[0].as_ref().unwrap().value, json!({"a": 1}));
+    let e = d[1].as_ref().unwrap_err();
+    assert_eq!(e.document, Some(1));
+    assert!((3..=5).contains(&e.line), "{e:?}");
+    let last = d[2].as_ref().unwrap();
+    assert_eq!((last.index, last.line), (2, 6));
+    assert_eq!(last.value, json!({"d": 4}));
+    assert_eq!(err("a: b: c\n").to_string(), {
+        let e = err("a: b: c\n");
+        format!("line {}, column {}: {}", e.line, e.column, e.message)
+    });
+}
+
+#[test]
+fn scalar_and_list_roots() {
+    assert_eq!(value("- a\n- b\n"), json!(["a", "b"]));
+    assert_eq!(value("hello\n"), json!("hello"));
+}
+
+// -------------------------------------------------------------------- limits
+
+fn quick<T>(f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let r = f();
+    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    r
+}
+
+#[test]
+fn billion_laughs_fails_fast() {
+    let src = "\
+a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+";
+    let e = quick(|| err(src));
+    assert!(e.message.contains("excessive aliasing"), "{}", e.message);
+    assert!((5..=9).contains(&e.line), "{e:?}");
+}
+
+#[test]
+fn big_string_aliased_many_times_is_bounded() {
+    let mut src = format!("a: &a \"{}\"\nb: [", "x".repeat(1 << 20));
+    for _ in 0..100 {
+        src.push_str("*a, ");
+    }
+    src.push_str("]\n");
+    let e = quick(|| err(&src));
+    assert!(e.message.contains("excessive aliasing"), "{}", e.message);
+}
+
+#[test]
+fn deep_nesting_is_rejected() {
+    for src in [
+        "- ".repeat(50_000),
+        "[".repeat(100_000),
+        format!("x: {}", "{a: ".repeat(30_000)),
+        format!("{{\"a\":{}", "[".repeat(100_000)),
+    ] {
+        let e = quick(|| err(&src));
+        assert!(e.message.contains("nesting deeper than 128"), "{}", e.message);
+    }
+}
+
+#[test]
+fn aliases_cannot_nest_past_the_depth_limit() {
+    let mut src = String::from("a0: &a0 [[[[[[[[[[x]]]]]]]]]]\n");
+    for i in 1..20 {
+        src.push_str(&format!("a{i}: &a{i} [[[[[[[[[[*a{}]]]]]]]]]]\n", i - 1));
+    }
+    let e = quick(|| err(&src));
+    assert!(e.message.contains("deeper than 128"), "{}", e.message);
+}
+
+#[test]
+fn small_limits_are_errors_on_the_document() {
+    let limits = Limits {
+        max_document_bytes: 20,
+        ..Limits::default()
+    };
+    let d = load(b"a: 1\n---\nb: 123456789012345678901234567890\n---\nc: 3\n", &limits);
+    assert_eq!(d.len(), 3);
+    let e = d[1].as_ref().unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("larger than the limit of 20 bytes"), "{}", e.message);
+    assert!(d[2].is_ok());
+
+    let limits = Limits {
+        max_documents: 2,
+        ..Limits::default()
+    };
+    let d = load(b"a: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n", &limits);
+    assert_eq!(d.len(), 3);
+    let e = d[2].as_ref().unwrap_err();
+    assert_eq!((e.document, e.line), (None, 5));
+    assert!(e.message.contains("more than 2 documents"), "{}", e.message);
+
+    let limits = Limits {
+        max_nodes: 10,
+        ..Limits::default()
+    };
+    let e = load(b"[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]", &limits)
+        .remove(0)
+        .unwrap_err();
+    assert!(e.message.contains("more than 10 nodes"), "{}", e.message);
+}
+
+#[test]
+fn many_small_documents_are_fine() {
+    let src = "a: 1\n---\n".repeat(5_000);
+    let d = quick(|| docs(&src));
+    assert_eq!(d.len(), 5_000);
+    assert_eq!(d[4_999].as_ref().unwrap().line, 9_999);
+}
