@@ -5,11 +5,11 @@
 //! no I/O beyond the bytes it is given, has no async runtime and no cluster
 //! client, so it builds fast, tests fast and can be fuzzed.
 
-pub mod model;
-pub mod path;
-pub mod pss;
 pub mod config;
 pub mod image;
 pub mod load;
+pub mod model;
+pub mod path;
+pub mod pss;
 pub mod rules;
 pub mod workload;

@@ -42,7 +42,9 @@ fn acceptable(expected: &str, level: Level) -> Vec<String> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -74,7 +76,10 @@ fn upstream_fixtures() {
     let (mut pass_n, mut fail_n) = (0usize, 0usize);
     for f in &files {
         let rel = f.strip_prefix(&dir).unwrap_or(f);
-        let parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = rel
+            .iter()
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect();
         let [level, version, verdict, name] = parts.as_slice() else {
             failures.push(format!("{}: unexpected layout", rel.display()));
             continue;
@@ -89,12 +94,18 @@ fn upstream_fixtures() {
         let bytes = std::fs::read(f).expect("read fixture");
         let docs = load(&bytes, &Limits::default());
         let [Ok(doc)] = docs.as_slice() else {
-            failures.push(format!("{}: expected one document, got {docs:?}", rel.display()));
+            failures.push(format!(
+                "{}: expected one document, got {docs:?}",
+                rel.display()
+            ));
             continue;
         };
         let found = find(&doc.value);
         let [Found::Pod(pod)] = found.as_slice() else {
-            failures.push(format!("{}: expected one pod, got {found:?}", rel.display()));
+            failures.push(format!(
+                "{}: expected one pod, got {found:?}",
+                rel.display()
+            ));
             continue;
         };
         let lv = LevelVersion::new(level, version);
@@ -102,12 +113,18 @@ fn upstream_fixtures() {
         if expect_pass {
             pass_n += 1;
             if !violations.is_empty() {
-                failures.push(format!("{}: expected allowed at {lv}, got {violations:?}", rel.display()));
+                failures.push(format!(
+                    "{}: expected allowed at {lv}, got {violations:?}",
+                    rel.display()
+                ));
             }
         } else {
             fail_n += 1;
             let ok = acceptable(&check, level);
-            let ids: Vec<String> = violations.iter().map(|v| v.check.as_str().to_lowercase()).collect();
+            let ids: Vec<String> = violations
+                .iter()
+                .map(|v| v.check.as_str().to_lowercase())
+                .collect();
             if !ids.iter().any(|id| ok.contains(id)) {
                 failures.push(format!(
                     "{}: expected denial by {check} at {lv}, got {ids:?}",
@@ -122,6 +139,15 @@ fn upstream_fixtures() {
         dir.display(),
         failures.len()
     );
-    assert!(files.len() > 4000, "too few fixtures found: {}", files.len());
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        files.len() > 4000,
+        "too few fixtures found: {}",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -398,9 +398,15 @@ impl<'l> Builder<'l> {
     pub(crate) fn alias(&mut self, id: usize, pos: Pos) -> Result<(), Fail> {
         let Some(a) = self.anchors.get(&id) else {
             if self.frames.iter().any(|f| f.anchor == id) {
-                return fail(pos, "an alias refers to the anchor that contains it (recursive)");
+                return fail(
+                    pos,
+                    "an alias refers to the anchor that contains it (recursive)",
+                );
             }
-            return fail(pos, "an alias refers to an anchor not defined in this document");
+            return fail(
+                pos,
+                "an alias refers to an anchor not defined in this document",
+            );
         };
         let (nodes, bytes, height, node) = (a.nodes, a.bytes, a.height, a.node);
         if self.frames.len() + height > self.limits.max_depth {
@@ -416,7 +422,12 @@ impl<'l> Builder<'l> {
         self.count(pos, nodes, bytes)?;
         let val = match self.anchors.get(&id) {
             Some(a) => a.val.clone(),
-            _ => return fail(pos, "an alias refers to an anchor not defined in this document"),
+            _ => {
+                return fail(
+                    pos,
+                    "an alias refers to an anchor not defined in this document",
+                )
+            }
         };
         self.deliver(Item {
             val,

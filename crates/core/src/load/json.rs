@@ -63,10 +63,16 @@ impl<'a> Cursor<'a> {
     fn unexpected<T>(&mut self, what: &str) -> Result<T, Fail> {
         let pos = self.pos();
         match self.peek() {
-            None => fail(pos, format!("invalid JSON: unexpected end of input, expected {what}")),
+            None => fail(
+                pos,
+                format!("invalid JSON: unexpected end of input, expected {what}"),
+            ),
             Some(c) if c.is_ascii_graphic() => fail(
                 pos,
-                format!("invalid JSON: unexpected character '{}', expected {what}", c as char),
+                format!(
+                    "invalid JSON: unexpected character '{}', expected {what}",
+                    c as char
+                ),
             ),
             Some(c) => fail(
                 pos,
@@ -103,7 +109,10 @@ impl<'a> Cursor<'a> {
                     return Ok(s);
                 }
                 b'\\' => break,
-                0..=0x1f => return self.unexpected("a string character (control characters must be escaped)"),
+                0..=0x1f => {
+                    return self
+                        .unexpected("a string character (control characters must be escaped)")
+                }
                 _ => self.i += 1,
             }
         }
@@ -158,11 +167,16 @@ impl<'a> Cursor<'a> {
                         }
                         _ => {
                             self.i -= 1;
-                            return self.unexpected("a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+                            return self.unexpected(
+                                "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+                            );
                         }
                     }
                 }
-                _ => return self.unexpected("a string character (control characters must be escaped)"),
+                _ => {
+                    return self
+                        .unexpected("a string character (control characters must be escaped)")
+                }
             }
         }
     }

@@ -167,7 +167,9 @@ impl Positions {
         is_map: bool,
         children: impl Iterator<Item = Edge>,
     ) -> Option<u32> {
-        let id = u32::try_from(self.nodes.len()).ok().filter(|&i| i != NONE)?;
+        let id = u32::try_from(self.nodes.len())
+            .ok()
+            .filter(|&i| i != NONE)?;
         let first = self.edges.len();
         self.edges.extend(children);
         let len = self.edges.len() - first;

@@ -455,8 +455,14 @@ mod tests {
         assert_eq!(resolve_plain("."), Scalar::Str(".".into()));
         assert_eq!(resolve_plain("_1"), Scalar::Str("_1".into()));
         assert_eq!(resolve_plain("1__0"), Scalar::Int(10));
-        assert_eq!(resolve_plain("2001-12-14"), Scalar::Str("2001-12-14".into()));
-        assert_eq!(resolve_plain("18446744073709551615"), Scalar::Uint(u64::MAX));
+        assert_eq!(
+            resolve_plain("2001-12-14"),
+            Scalar::Str("2001-12-14".into())
+        );
+        assert_eq!(
+            resolve_plain("18446744073709551615"),
+            Scalar::Uint(u64::MAX)
+        );
         assert_eq!(resolve_plain("Yes"), Scalar::Bool(true));
         assert_eq!(resolve_plain("yES"), Scalar::Str("yES".into()));
         assert_eq!(resolve_plain("<<"), Scalar::Str("<<".into()));
@@ -466,7 +472,10 @@ mod tests {
     fn tagged() {
         assert_eq!(resolve_tagged(CoreTag::Int, "12"), Ok(Scalar::Int(12)));
         assert_eq!(resolve_tagged(CoreTag::Float, "1"), Ok(Scalar::Float(1.0)));
-        assert_eq!(resolve_tagged(CoreTag::Str, "yes"), Ok(Scalar::Str("yes".into())));
+        assert_eq!(
+            resolve_tagged(CoreTag::Str, "yes"),
+            Ok(Scalar::Str("yes".into()))
+        );
         assert_eq!(
             resolve_tagged(CoreTag::Int, "abc"),
             Err("cannot decode !!str `abc` as a !!int".to_string())

@@ -82,7 +82,10 @@ fn yaml11_scalars_like_go_yaml_v2() {
         ("!!float 1", json!(1.0)),
         ("!custom 12", json!("12")),
         ("|\n  yes\n", json!("yes\n")),
-        ("18446744073709551615", json!(18_446_744_073_709_551_615_u64)),
+        (
+            "18446744073709551615",
+            json!(18_446_744_073_709_551_615_u64),
+        ),
         ("99999999999999999999", json!(1e20)),
         ("1e400", json!("1e400")),
         ("12abc", json!("12abc")),
@@ -107,7 +110,11 @@ fn infinity_and_nan_are_errors_as_in_kubectl() {
     for text in [".inf", "-.Inf", ".nan", "!!float .INF"] {
         let e = err(&format!("a: 1\nv: {text}\n"));
         assert_eq!((e.line, e.column), (2, 4), "{text}");
-        assert!(e.message.contains("cannot be represented in JSON"), "{}", e.message);
+        assert!(
+            e.message.contains("cannot be represented in JSON"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -134,7 +141,11 @@ fn null_and_complex_keys_are_errors() {
     let e = err("~: x\n");
     assert!(e.message.contains("null mapping key"), "{}", e.message);
     let e = err("? [a, b]\n: x\n");
-    assert!(e.message.contains("cannot be used as a mapping key"), "{}", e.message);
+    assert!(
+        e.message.contains("cannot be used as a mapping key"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.line, 1);
 }
 
@@ -232,7 +243,11 @@ fn duplicate_keys_are_errors_with_lines() {
     let e = err("1: a\n'1': b\n");
     assert_eq!(e.message, "mapping key \"1\" already defined at line 1");
     let e = err("a: {<<: {x: 1}, <<: {y: 1}}\n");
-    assert!(e.message.contains("\"<<\" already defined"), "{}", e.message);
+    assert!(
+        e.message.contains("\"<<\" already defined"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -272,7 +287,10 @@ fn positions_of_keys_and_items() {
     assert_eq!(at(&d, &[&c[..], &["0"]].concat()), Some((9, 11)));
     assert_eq!(at(&d, &[&c[..], &["1"]].concat()), Some((13, 11)));
     assert_eq!(
-        at(&d, &[&c[..], &["0", "securityContext", "privileged"]].concat()),
+        at(
+            &d,
+            &[&c[..], &["0", "securityContext", "privileged"]].concat()
+        ),
         Some((12, 13))
     );
     assert_eq!(at(&d, &[&c[..], &["1", "image"]].concat()), Some((14, 11)));
@@ -280,9 +298,23 @@ fn positions_of_keys_and_items() {
     assert_eq!(at(&d, &[&c[..], &["2"]].concat()), None);
     assert_eq!(at(&d, &["kind", "x"]), None);
     assert_eq!(at(&d, &["spec", "0"]), None);
-    let missing = path(&["spec", "template", "spec", "containers", "1", "securityContext", "x"]);
+    let missing = path(&[
+        "spec",
+        "template",
+        "spec",
+        "containers",
+        "1",
+        "securityContext",
+        "x",
+    ]);
     assert_eq!(d.positions.get(&missing), None);
-    assert_eq!(d.positions.nearest(&missing), Pos { line: 13, column: 11 });
+    assert_eq!(
+        d.positions.nearest(&missing),
+        Pos {
+            line: 13,
+            column: 11
+        }
+    );
     assert_eq!(d.positions.nearest(&[]), Pos { line: 1, column: 1 });
 }
 
@@ -312,7 +344,18 @@ fn positions_are_absolute_in_multi_document_files() {
     assert_eq!(at(first, &["metadata", "name"]), Some((6, 3)));
     assert_eq!(at(second, &["metadata", "name"]), Some((23, 3)));
     assert_eq!(
-        at(second, &["spec", "template", "spec", "containers", "0", "securityContext", "privileged"]),
+        at(
+            second,
+            &[
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                "0",
+                "securityContext",
+                "privileged"
+            ]
+        ),
         Some((31, 13))
     );
 }
@@ -485,7 +528,11 @@ fn scalar_and_list_roots() {
 fn quick<T>(f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let r = f();
-    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
     r
 }
 
@@ -527,7 +574,11 @@ fn deep_nesting_is_rejected() {
         format!("{{\"a\":{}", "[".repeat(100_000)),
     ] {
         let e = quick(|| err(&src));
-        assert!(e.message.contains("nesting deeper than 128"), "{}", e.message);
+        assert!(
+            e.message.contains("nesting deeper than 128"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -547,11 +598,18 @@ fn small_limits_are_errors_on_the_document() {
         max_document_bytes: 20,
         ..Limits::default()
     };
-    let d = load(b"a: 1\n---\nb: 123456789012345678901234567890\n---\nc: 3\n", &limits);
+    let d = load(
+        b"a: 1\n---\nb: 123456789012345678901234567890\n---\nc: 3\n",
+        &limits,
+    );
     assert_eq!(d.len(), 3);
     let e = d[1].as_ref().unwrap_err();
     assert_eq!(e.line, 2);
-    assert!(e.message.contains("larger than the limit of 20 bytes"), "{}", e.message);
+    assert!(
+        e.message.contains("larger than the limit of 20 bytes"),
+        "{}",
+        e.message
+    );
     assert!(d[2].is_ok());
 
     let limits = Limits {
