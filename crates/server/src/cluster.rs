@@ -26,7 +26,7 @@ use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Config};
 use podgate_core::model::PodTemplate;
 
-use crate::shim as admission;
+use podgate_admission as admission;
 
 /// Upstream caps the namespace dry-run at 3000 pods.
 const POD_LIST_LIMIT: u32 = 3000;

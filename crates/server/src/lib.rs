@@ -34,8 +34,6 @@ pub mod cluster;
 #[doc(hidden)]
 pub mod testkit;
 
-mod shim;
-
 pub use args::{CertsArgs, LogFormat, ServeArgs};
 pub use certs::run_certs;
 pub use routes::{router, AppState};

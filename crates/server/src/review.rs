@@ -6,9 +6,9 @@
 //! `podgate_admission::Admission` to it.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::shim as admission;
+use podgate_admission as admission;
 
 /// Which webhook path a request came in on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,8 +47,8 @@ pub struct Evaluation {
 pub struct Verdict {
     /// The serialized `AdmissionReview` (or `ImageReview`) response.
     pub body: Vec<u8>,
-    /// `response.allowed`.
-    pub allowed: bool,
+    /// `allow`, `deny`, `exempt` or `error` (the engine's overall decision).
+    pub decision: &'static str,
     /// Lower-case operation (`create`, `update`, …) or `none`.
     pub operation: &'static str,
     /// Resource (`pods`, `deployments`, …; `other` beyond the known set).
@@ -63,10 +63,10 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn decision(&self) -> &'static str {
-        if self.allowed {
+        if self.decision.is_empty() {
             "allow"
         } else {
-            "deny"
+            self.decision
         }
     }
 }
@@ -99,27 +99,73 @@ impl EngineReviewer {
     }
 }
 
+/// Leave this much of the API server's timeout for encoding and the network.
+const RESPONSE_MARGIN: Duration = Duration::from_millis(100);
+
+/// The `now` to hand the engine so that its namespace dry-run (which stops
+/// [`admission::NAMESPACE_POD_CHECK_TIMEOUT`] after `now`) also ends before
+/// the API server's deadline.
+fn engine_now(arrival: Instant, deadline: Instant) -> Instant {
+    deadline
+        .checked_sub(RESPONSE_MARGIN + admission::NAMESPACE_POD_CHECK_TIMEOUT)
+        .filter(|t| *t < arrival)
+        .unwrap_or(arrival)
+}
+
 impl Reviewer for EngineReviewer {
     fn review(
         &self,
         endpoint: Endpoint,
         body: &[u8],
-        _deadline: Instant,
+        deadline: Instant,
     ) -> Result<Verdict, BadRequest> {
-        let now = Instant::now();
+        let now = engine_now(Instant::now(), deadline);
         let result = match endpoint {
             Endpoint::Validate => self.engine.validate(body, now),
             Endpoint::Mutate => self.engine.mutate(body, now),
             Endpoint::ImageReview => self.engine.image_review(body),
         };
-        let (body, outcome) = result.map_err(|e| BadRequest(e.to_string()))?;
+        let (body, o) = result.map_err(|e| BadRequest(e.to_string()))?;
         Ok(Verdict {
             body,
-            allowed: outcome.allowed,
-            operation: "none",
-            resource: "other",
-            subresource: "",
-            ..Verdict::default()
+            decision: o.decision.as_str(),
+            operation: o.operation.as_str(),
+            resource: o.resource.as_str(),
+            subresource: o.subresource.as_str(),
+            evaluations: o
+                .evaluations
+                .iter()
+                .map(|e| Evaluation {
+                    decision: e.decision.as_str(),
+                    level: e.level.as_str(),
+                    version: e.version.to_string(),
+                    mode: e.mode.as_str(),
+                })
+                .collect(),
+            exempt: o.exempt,
+            errors: o.errors.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_ends_before_the_api_server_deadline() {
+        let arrival = Instant::now() + Duration::from_secs(100);
+        // Plenty of time: the engine's own 1 s budget applies.
+        assert_eq!(
+            engine_now(arrival, arrival + Duration::from_secs(10)),
+            arrival
+        );
+        // Short timeout: shift `now` back so that now + 1 s = deadline - margin.
+        let deadline = arrival + Duration::from_millis(500);
+        let now = engine_now(arrival, deadline);
+        assert_eq!(
+            now + admission::NAMESPACE_POD_CHECK_TIMEOUT,
+            deadline - RESPONSE_MARGIN
+        );
     }
 }

@@ -26,9 +26,9 @@ use crate::args::ServeArgs;
 use crate::metrics::Metrics;
 use crate::review::EngineReviewer;
 use crate::routes::{router, AppState};
-use crate::shim as admission;
 use crate::source::FileSource;
 use crate::tls::{server_config, CertStore};
+use podgate_admission as admission;
 use podgate_core::load;
 
 /// Build a runtime, install the ring crypto provider, serve until SIGTERM or

@@ -12,7 +12,7 @@ use anyhow::{anyhow, Context};
 use podgate_core::model::PodTemplate;
 use serde_json::Value;
 
-use crate::shim as admission;
+use podgate_admission as admission;
 use podgate_core::load;
 
 /// Namespaces (and optionally pods) read once from a YAML or JSON file:

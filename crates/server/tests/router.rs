@@ -32,7 +32,7 @@ impl Reviewer for Stub {
             b"\"bad\"" => Err(BadRequest("not an AdmissionReview".into())),
             _ => Ok(Verdict {
                 body: br#"{"ok":true}"#.to_vec(),
-                allowed: true,
+                decision: "allow",
                 operation: "create",
                 resource: "pods",
                 ..Verdict::default()

@@ -19,7 +19,7 @@ impl Reviewer for Slow {
         std::thread::sleep(Duration::from_millis(700));
         Ok(Verdict {
             body: b"{}".to_vec(),
-            allowed: true,
+            decision: "allow",
             ..Verdict::default()
         })
     }

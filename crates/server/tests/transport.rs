@@ -194,8 +194,18 @@ async fn metrics_are_exposed_with_bounded_labels() {
         text.contains("# TYPE pod_security_evaluations counter"),
         "{text}"
     );
-    assert!(text.contains("# TYPE pod_security_exemptions counter"));
-    assert!(text.contains("# TYPE pod_security_errors counter"));
+    assert!(
+        text.contains(
+            r#"pod_security_evaluations_total{decision="deny",policy_level="restricted",policy_version="v1.33",mode="enforce",request_operation="create",resource="pod",subresource=""} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"podgate_admission_requests_total{endpoint="validate",code="200",decision="deny"} 1"#
+        ),
+        "{text}"
+    );
     assert!(text.contains("podgate_admission_request_duration_seconds_bucket{"));
     assert!(
         text.contains(
