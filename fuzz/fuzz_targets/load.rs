@@ -14,7 +14,10 @@ fn walk(v: &Value, path: &mut Vec<PathSeg>, d: &podgate_core::load::Document, bu
         return;
     }
     *budget -= 1;
-    assert!(d.positions.get(path).is_some(), "no position for an existing path");
+    assert!(
+        d.positions.get(path).is_some(),
+        "no position for an existing path"
+    );
     path.push(PathSeg::Key("\u{0}missing".into()));
     let _ = d.positions.nearest(path);
     path.pop();

@@ -1,6 +1,9 @@
 //! Evaluating one typical pod (cargo bench -p podgate-core --bench evaluate).
 //! Target: under 1 µs per typical pod at restricted:latest.
 
+// Benchmark harness code: a failed setup should abort loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use podgate_core::model::PodTemplate;
 use podgate_core::pss::{evaluate_pod, Level, LevelVersion, Version};

@@ -119,8 +119,6 @@ macro_rules! fpath {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn display_mixes_keys_indexes_and_quoted_keys() {
         let p = fpath![

@@ -9,6 +9,8 @@
 //! which turns their absence into a failure. `PODGATE_PSS_FIXTURES` points at
 //! another copy.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use podgate_core::load::{load, Limits};

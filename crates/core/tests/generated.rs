@@ -3,6 +3,8 @@
 //! pods that fail exactly that check where the check is active (and pass
 //! where it is not). Independent of the upstream fixtures.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use podgate_core::model::PodTemplate;
 use podgate_core::pss::{evaluate_pod, CheckId, Level, LevelVersion, Version, MAX_KNOWN_MINOR};
 use serde_json::{json, Value};

@@ -22,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests (files, directories, or - for stdin) against the Pod Security Standards.
     Scan(ScanArgs),
+    /// Run the HTTPS admission webhook (validating, mutating, ImageReview).
+    Serve(podgate_server::ServeArgs),
+    /// Generate a CA and a serving certificate for the webhook and print the caBundle.
+    Certs(podgate_server::CertsArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

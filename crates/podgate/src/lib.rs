@@ -3,4 +3,5 @@
 
 pub mod cli;
 pub mod report;
+pub mod rules_cmd;
 pub mod scan;

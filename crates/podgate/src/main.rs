@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         cli::Command::Scan(args) => scan::run(&args),
+        cli::Command::Serve(args) => podgate_server::run_serve(args).map(|()| 0),
+        cli::Command::Certs(args) => podgate_server::run_certs(args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -229,7 +229,8 @@ fn write_text(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo]) -> 
         &[("CHECK", id_w), ("LEVEL", second_w), ("SINCE", third_w)],
         "TITLE",
     )?;
-    let indent = 2 + id_w + 2 + second_w + 2 + third_w + 2;
+    // Details go under the ID, indented, so they get most of the width.
+    let indent = 6;
     for c in checks {
         let since = c.since.to_string();
         row(
@@ -255,7 +256,10 @@ fn write_text(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo]) -> 
         &[("RULE", id_w), ("SEVERITY", second_w), ("DEFAULT", third_w)],
         "TITLE",
     )?;
-    for r in rules {
+    for (i, r) in rules.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
         row(
             out,
             &[
@@ -273,9 +277,9 @@ fn write_text(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo]) -> 
 }
 
 fn row(out: &mut impl Write, cols: &[(&str, usize)], last: &str) -> io::Result<()> {
-    write!(out, " ")?;
+    write!(out, "  ")?;
     for (text, width) in cols {
-        write!(out, " {text:<width$} ")?;
+        write!(out, "{text:<width$}  ")?;
     }
     writeln!(out, "{last}")
 }
@@ -359,9 +363,15 @@ fn write_json(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo]) -> 
 
 // ---- Markdown ----
 
-/// Escape text for a Markdown table cell (pipes, and newlines just in case).
+/// Escape prose for Markdown: `*` would start emphasis and `<x>` would be
+/// swallowed as an HTML tag.
+fn md(s: &str) -> String {
+    s.replace('*', "\\*").replace('<', "&lt;")
+}
+
+/// Escape text for a Markdown table cell (also pipes and newlines).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    md(s).replace('|', "\\|").replace('\n', " ")
 }
 
 /// Anchor GitHub generates for a `### \`id\`` heading.
@@ -420,12 +430,14 @@ fn write_markdown(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo])
         writeln!(
             out,
             "**{}** · level {} · since {}",
-            c.title, c.level, c.since
+            md(c.title),
+            c.level,
+            c.since
         )?;
         writeln!(out)?;
-        writeln!(out, "{}", c.description)?;
+        writeln!(out, "{}", md(c.description))?;
         writeln!(out)?;
-        writeln!(out, "**Fix:** {}", c.fix)?;
+        writeln!(out, "**Fix:** {}", md(c.fix))?;
     }
     writeln!(out)?;
     writeln!(out, "## Hardening rules")?;
@@ -435,7 +447,8 @@ fn write_markdown(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo])
         "Checks beyond Pod Security (resources, probes, images, service accounts, host paths, \
          secrets). Rules marked *off* run only when enabled. Fields: `spec.*containers[*]` means \
          all three container lists, `spec.{{initContainers,containers}}[*]` excludes ephemeral \
-         containers; paths are relative to the pod (or the workload's pod template)."
+         containers; paths are relative to the pod (or the workload's pod template). Findings of \
+         the configuration file's image policy have the rule ID `image-policy`."
     )?;
     writeln!(out)?;
     writeln!(out, "| Rule | Severity | Default | Title |")?;
@@ -458,14 +471,14 @@ fn write_markdown(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo])
         writeln!(
             out,
             "**{}** · severity {} · {} by default",
-            r.title,
+            md(r.title),
             r.severity,
             on_off(r.default_enabled)
         )?;
         writeln!(out)?;
-        writeln!(out, "{}", r.rationale)?;
+        writeln!(out, "{}", md(r.rationale))?;
         writeln!(out)?;
-        writeln!(out, "**Fix:** {}", r.fix)?;
+        writeln!(out, "**Fix:** {}", md(r.fix))?;
         writeln!(out)?;
         writeln!(out, "**Field:** `{}`", r.field)?;
     }
@@ -504,12 +517,35 @@ mod tests {
         run(RulesFormat::Text, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
         for line in text.lines() {
-            assert!(line.chars().count() <= TEXT_WIDTH + 40, "too long: {line}");
+            // Details are wrapped; only an unbreakable word (a long field path) may overflow.
+            let detail = line.starts_with("      ");
+            let words = line.split_whitespace().count();
+            assert!(
+                !detail || line.chars().count() <= TEXT_WIDTH || words <= 2,
+                "too long: {line}"
+            );
             assert!(!line.ends_with(' '), "trailing space: {line:?}");
         }
         let title_col = |l: &str| l.find("TITLE");
         let heads: Vec<_> = text.lines().filter_map(title_col).collect();
         assert_eq!(heads.len(), 2);
         assert_eq!(heads[0], heads[1]);
+    }
+}
+#[cfg(test)]
+mod tmp_print {
+    #[test]
+    fn p() {
+        let mut b = Vec::new();
+        super::run(super::RulesFormat::Text, &mut b).unwrap();
+        std::fs::write("/tmp/rules.txt", b).unwrap();
+        let mut m = Vec::new();
+        super::run(super::RulesFormat::Markdown, &mut m).unwrap();
+        std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs")).unwrap();
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"),
+            m,
+        )
+        .unwrap();
     }
 }

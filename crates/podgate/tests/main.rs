@@ -1,3 +1,5 @@
 //! Integration tests for the `podgate` binary, compiled into one test binary.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod reports;
 mod scan_cli;

@@ -467,17 +467,7 @@ impl<'l> Builder<'l> {
                         );
                     };
                     let k = s.into_key().map_err(|msg| Fail { pos: item.pos, msg })?;
-                    if map.contains_key(&k) {
-                        let positions = &self.positions;
-                        let prev = self.pending[top.pending_start..]
-                            .iter()
-                            .find(|e| positions.key(e) == k)
-                            .map_or(0, |e| e.pos.line + line_offset);
-                        return fail(
-                            item.pos,
-                            format!("mapping key {k:?} already defined at line {prev}"),
-                        );
-                    }
+                    // Duplicates are detected when the value is inserted.
                     let Some((start, len)) = self.positions.push_key(&k) else {
                         return fail(item.pos, "document too large to index its positions");
                     };
@@ -494,7 +484,24 @@ impl<'l> Builder<'l> {
                     len,
                     pos,
                 } => {
-                    map.insert(k, item.val.into_value(item.pos)?);
+                    if map.insert(k, item.val.into_value(item.pos)?).is_some() {
+                        let positions = &self.positions;
+                        let edge = Edge {
+                            key_start: start,
+                            key_len: len,
+                            pos,
+                            child: NONE,
+                        };
+                        let k = positions.key(&edge);
+                        let prev = self.pending[top.pending_start..]
+                            .iter()
+                            .find(|e| positions.key(e) == k)
+                            .map_or(0, |e| e.pos.line + line_offset);
+                        return fail(
+                            pos,
+                            format!("mapping key {k:?} already defined at line {prev}"),
+                        );
+                    }
                     self.pending.push(Edge {
                         key_start: start,
                         key_len: len,

@@ -290,13 +290,12 @@ fn sections(b: &[u8]) -> Vec<Section> {
             only_directives = true;
             has_directive = false;
         }
-        match rest.iter().position(|&c| c != b' ') {
-            Some(j) => match rest[j] {
+        if let Some(j) = rest.iter().position(|&c| c != b' ') {
+            match rest[j] {
                 b'%' if j == 0 => has_directive = true,
                 b'#' | b'\n' | b'\r' => {}
                 _ => only_directives = false,
-            },
-            None => {}
+            }
         }
         match rest.iter().position(|&c| c == b'\n') {
             Some(n) => {

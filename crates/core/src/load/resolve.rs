@@ -410,7 +410,7 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
             buf &= (1 << nbits) - 1;
         }
     }
-    if count % 4 != 0 || pad > 2 {
+    if !count.is_multiple_of(4) || pad > 2 {
         return None;
     }
     Some(out)

@@ -2,4 +2,6 @@
 //! writes one format; none of them decides anything.
 
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;

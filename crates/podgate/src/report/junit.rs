@@ -1,0 +1,277 @@
+//! `--format junit`: JUnit XML, for CI systems that show test reports
+//! (GitLab, Jenkins, Azure Pipelines, ...).
+//!
+//! One `testsuite` per file (in report order), one `testcase` per resource
+//! (`name` = `Kind/name (namespace)`, `classname` = the file), one `failure`
+//! per violation or finding (`type` = the check or rule ID, `message` = the
+//! reason, body = the detail, `file:line:column` and the fix). Input errors
+//! are extra testcases with an `error` element. Waived violations and
+//! findings are listed in the testcase's `system-out` and do not fail it.
+//!
+//! Counts follow the usual JUnit meaning: `tests` counts testcases,
+//! `failures` the testcases with at least one failure, `errors` the
+//! testcases with an error, so `tests - failures - errors` passed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::scan::{InputError, ResourceResult, ScanReport};
+
+use super::sarif::resource_label;
+
+pub fn write(out: &mut impl Write, report: &ScanReport) -> io::Result<()> {
+    out.write_all(render(report).as_bytes())
+}
+
+/// What goes in one testsuite.
+#[derive(Default)]
+struct Suite<'a> {
+    results: Vec<&'a ResourceResult>,
+    errors: Vec<&'a InputError>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+}
+
+impl Counts {
+    fn of(suite: &Suite<'_>) -> Counts {
+        Counts {
+            tests: suite.results.len() + suite.errors.len(),
+            failures: suite
+                .results
+                .iter()
+                .filter(|r| !r.violations.is_empty() || !r.findings.is_empty())
+                .count(),
+            errors: suite.errors.len(),
+        }
+    }
+
+    fn add(&mut self, o: Counts) {
+        self.tests += o.tests;
+        self.failures += o.failures;
+        self.errors += o.errors;
+    }
+
+    fn attrs(self) -> String {
+        format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\"",
+            self.tests, self.failures, self.errors
+        )
+    }
+}
+
+fn render(report: &ScanReport) -> String {
+    // Files in name order, as the report sorts them.
+    let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
+    for r in &report.results {
+        suites.entry(&r.file).or_default().results.push(r);
+    }
+    for e in &report.errors {
+        suites.entry(&e.file).or_default().errors.push(e);
+    }
+
+    let mut total = Counts::default();
+    let mut body = String::new();
+    for (file, suite) in &suites {
+        let counts = Counts::of(suite);
+        total.add(counts);
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"{}\" {}>",
+            attr(file),
+            counts.attrs()
+        );
+        for r in &suite.results {
+            testcase(&mut body, r);
+        }
+        for e in &suite.errors {
+            error_case(&mut body, e);
+        }
+        body.push_str("  </testsuite>\n");
+    }
+
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(xml, "<testsuites name=\"podgate\" {}>", total.attrs());
+    xml.push_str(&body);
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+fn location(file: &str, line: u32, column: u32) -> String {
+    match (line, column) {
+        (0, _) => file.to_string(),
+        (l, 0) => format!("{file}:{l}"),
+        (l, c) => format!("{file}:{l}:{c}"),
+    }
+}
+
+fn testcase(xml: &mut String, r: &ResourceResult) {
+    let _ = write!(
+        xml,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+        attr(&resource_label(r)),
+        attr(&r.file),
+        attr(&r.file),
+        r.line
+    );
+    if r.violations.is_empty() && r.findings.is_empty() && r.suppressed.is_empty() {
+        xml.push_str("/>\n");
+        return;
+    }
+    xml.push_str(">\n");
+    let policy = format!("{}:{}", r.level, r.version);
+    for v in &r.violations {
+        let body = format!(
+            "{}\n{}\nPodSecurity \"{policy}\", field {}\nfix: {}",
+            v.detail,
+            location(&r.file, v.line, v.column),
+            v.field,
+            v.fix
+        );
+        failure(xml, v.check.as_str(), &v.reason, &body);
+    }
+    for f in &r.findings {
+        let body = format!(
+            "{}\n{}\nseverity {}, field {}\nfix: {}",
+            f.message,
+            location(&r.file, f.line, f.column),
+            f.severity,
+            f.field,
+            f.fix
+        );
+        let message = if f.title.is_empty() {
+            &f.message
+        } else {
+            &f.title
+        };
+        failure(xml, &f.rule, message, &body);
+    }
+    if !r.suppressed.is_empty() {
+        let mut out = String::new();
+        for s in &r.suppressed {
+            let _ = writeln!(
+                out,
+                "suppressed {} at {} by {}{}",
+                s.id,
+                s.field,
+                s.by,
+                if s.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", s.reason)
+                }
+            );
+        }
+        let _ = writeln!(xml, "      <system-out>{}</system-out>", text(&out));
+    }
+    xml.push_str("    </testcase>\n");
+}
+
+fn failure(xml: &mut String, kind: &str, message: &str, body: &str) {
+    let _ = writeln!(
+        xml,
+        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+        attr(kind),
+        attr(message),
+        text(body)
+    );
+}
+
+fn error_case(xml: &mut String, e: &InputError) {
+    let loc = location(&e.file, e.line, e.column);
+    let name = match e.document {
+        Some(d) => format!("input error in document {d} at {loc}"),
+        None => format!("input error at {loc}"),
+    };
+    let _ = writeln!(
+        xml,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\"{}>",
+        attr(&name),
+        attr(&e.file),
+        attr(&e.file),
+        if e.line > 0 {
+            format!(" line=\"{}\"", e.line)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        xml,
+        "      <error type=\"input-error\" message=\"{}\">{}</error>",
+        attr(&e.message),
+        text(&format!("{loc}: {}", e.message))
+    );
+    xml.push_str("    </testcase>\n");
+}
+
+/// Characters XML 1.0 cannot carry at all, even escaped.
+fn xml_char_ok(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escape element text. Characters XML cannot represent become U+FFFD.
+pub fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c if xml_char_ok(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// Escape an attribute value (double-quoted); whitespace other than spaces is
+/// kept as character references so parsers do not normalise it away.
+pub fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if xml_char_ok(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            attr("a<b>&\"c\"'\n\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;&#10;\u{FFFD}"
+        );
+        assert_eq!(
+            text("x ]]> <y> & \u{0}\tz\n"),
+            "x ]]&gt; &lt;y&gt; &amp; \u{FFFD}\tz\n"
+        );
+        assert_eq!(text("ü€😀"), "ü€😀");
+    }
+
+    #[test]
+    fn locations() {
+        assert_eq!(location("a.yaml", 0, 0), "a.yaml");
+        assert_eq!(location("a.yaml", 3, 0), "a.yaml:3");
+        assert_eq!(location("a.yaml", 3, 7), "a.yaml:3:7");
+    }
+}

@@ -1,0 +1,743 @@
+//! `--format sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF
+//! viewers.
+//!
+//! One run. `tool.driver.rules` lists every Pod Security check, every
+//! hardening rule and the image policy, whether or not anything failed, so
+//! `ruleIndex` is stable across scans. Each violation and finding is one
+//! result located at the offending field (`file:line:column`, columns in
+//! Unicode code points, as the loader counts them); a `partialFingerprints`
+//! hash of kind, namespace, name, rule and field keeps alerts matched when a
+//! manifest moves or other lines change. Waived violations and findings are
+//! results with `suppressions`. Input errors are
+//! `invocations[0].toolExecutionNotifications` and make
+//! `executionSuccessful` false.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use podgate_core::pss::CheckId;
+use podgate_core::rules::{self, Severity};
+
+use crate::rules_cmd;
+use crate::scan::{InputError, ResourceResult, ScanReport};
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// `%SRCROOT%`: relative file names in the report are relative to the
+/// directory podgate ran in, normally the repository root.
+pub const SRCROOT: &str = "%SRCROOT%";
+const FINGERPRINT_KEY: &str = "podgate/v1";
+const PSS_HELP_URI: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+const INFORMATION_URI: &str = if env!("CARGO_PKG_REPOSITORY").is_empty() {
+    "https://example.invalid/podgate"
+} else {
+    env!("CARGO_PKG_REPOSITORY")
+};
+
+/// The rule ID of image-policy findings (configured, not in the catalogue).
+const IMAGE_POLICY: &str = "image-policy";
+
+pub fn write(out: &mut impl Write, report: &ScanReport) -> io::Result<()> {
+    let log = build(report);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+// ---- the SARIF object model (only what podgate fills in) ----
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    invocations: [Invocation; 1],
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+fn text(s: impl Into<String>) -> Text {
+    Text { text: s.into() }
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'static str>,
+    default_configuration: Configuration,
+    properties: DescriptorProperties,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct DescriptorProperties {
+    tags: Vec<String>,
+    /// GitHub's numeric severity (0.1-10.0), as a string.
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+    descriptor: DescriptorRef,
+}
+
+#[derive(Serialize)]
+struct DescriptorRef {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    kind: &'static str,
+    namespace: String,
+    name: String,
+    field: String,
+    document: usize,
+    /// `restricted:latest`: the Pod Security level and version the resource was checked at.
+    policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<Severity>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    fix: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+// ---- rules ----
+
+/// SARIF `level` for a hardening-rule severity.
+pub fn level_of(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's `security-severity` for a hardening-rule severity.
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.0",
+        Severity::High => "7.0",
+        Severity::Medium => "5.0",
+        Severity::Low => "3.0",
+    }
+}
+
+/// `allowPrivilegeEscalation` -> `AllowPrivilegeEscalation`,
+/// `capabilities_baseline` / `image-tag-latest` -> `CapabilitiesBaseline` / `ImageTagLatest`.
+fn pascal(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut upper = true;
+    for c in id.chars() {
+        if c == '-' || c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn check_descriptor(id: CheckId) -> Descriptor {
+    let doc = rules_cmd::check_doc(id);
+    let level = doc.level.as_str();
+    Descriptor {
+        id: id.as_str().to_string(),
+        name: pascal(id.as_str()),
+        short_description: text(doc.title),
+        full_description: text(doc.description),
+        help: Help {
+            text: format!("{}\n\nFix: {}", doc.description, doc.fix),
+            markdown: format!("{}\n\n**Fix:** {}", doc.description, doc.fix),
+        },
+        help_uri: Some(PSS_HELP_URI),
+        default_configuration: Configuration {
+            level: "error",
+            enabled: true,
+        },
+        properties: DescriptorProperties {
+            tags: vec!["security".into(), "pod-security".into(), level.into()],
+            security_severity: None,
+            since: Some(doc.since.to_string()),
+            field: None,
+        },
+    }
+}
+
+fn rule_descriptor(r: &rules::RuleInfo) -> Descriptor {
+    Descriptor {
+        id: r.id.to_string(),
+        name: pascal(r.id),
+        short_description: text(r.title),
+        full_description: text(r.rationale),
+        help: Help {
+            text: format!("{}\n\nFix: {}\n\nField: {}", r.rationale, r.fix, r.field),
+            markdown: format!(
+                "{}\n\n**Fix:** {}\n\n**Field:** `{}`",
+                r.rationale, r.fix, r.field
+            ),
+        },
+        help_uri: None,
+        default_configuration: Configuration {
+            level: level_of(r.severity),
+            enabled: r.default_enabled,
+        },
+        properties: DescriptorProperties {
+            tags: vec![
+                "security".into(),
+                "hardening".into(),
+                r.severity.as_str().into(),
+            ],
+            security_severity: Some(security_severity(r.severity)),
+            since: None,
+            field: Some(r.field),
+        },
+    }
+}
+
+/// A rule a finding names that no table knows (`image-policy`, or a rule
+/// newer than this writer): described from the finding itself.
+fn ad_hoc_descriptor(id: &str, title: &str, severity: Severity) -> Descriptor {
+    let (short, full) = if id == IMAGE_POLICY {
+        (
+            "Images are allowed by the image policy".to_string(),
+            "Container images must match the image policy of the configuration file \
+             (allowed registries and images, digest pinning, no latest tag)."
+                .to_string(),
+        )
+    } else if title.is_empty() {
+        (id.to_string(), id.to_string())
+    } else {
+        (title.to_string(), title.to_string())
+    };
+    Descriptor {
+        id: id.to_string(),
+        name: pascal(id),
+        help: Help {
+            text: full.clone(),
+            markdown: full.clone(),
+        },
+        short_description: text(short),
+        full_description: text(full),
+        help_uri: None,
+        default_configuration: Configuration {
+            level: level_of(severity),
+            enabled: true,
+        },
+        properties: DescriptorProperties {
+            tags: vec![
+                "security".into(),
+                "hardening".into(),
+                severity.as_str().into(),
+            ],
+            security_severity: Some(security_severity(severity)),
+            since: None,
+            field: None,
+        },
+    }
+}
+
+/// `driver.rules` and the index of each ID in it.
+struct RuleTable {
+    descriptors: Vec<Descriptor>,
+    index: BTreeMap<String, usize>,
+}
+
+impl RuleTable {
+    fn new() -> Self {
+        let mut t = RuleTable {
+            descriptors: Vec::new(),
+            index: BTreeMap::new(),
+        };
+        for id in CheckId::ALL {
+            t.push(check_descriptor(id));
+        }
+        for r in rules::catalogue() {
+            t.push(rule_descriptor(r));
+        }
+        t.push(ad_hoc_descriptor(IMAGE_POLICY, "", Severity::High));
+        t
+    }
+
+    fn push(&mut self, d: Descriptor) {
+        self.index.insert(d.id.clone(), self.descriptors.len());
+        self.descriptors.push(d);
+    }
+
+    /// Index of `id`, adding an ad-hoc descriptor the first time an unknown ID is seen.
+    fn index_of(&mut self, id: &str, title: &str, severity: Severity) -> usize {
+        match self.index.get(id) {
+            Some(&i) => i,
+            None => {
+                self.push(ad_hoc_descriptor(id, title, severity));
+                self.descriptors.len() - 1
+            }
+        }
+    }
+
+    /// Default level of the rule at `index`.
+    fn level(&self, index: usize) -> &'static str {
+        self.descriptors
+            .get(index)
+            .map_or("warning", |d| d.default_configuration.level)
+    }
+}
+
+// ---- building ----
+
+/// FNV-1a, 64 bits: small, stable across releases and platforms.
+pub fn fnv1a64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            // A separator that cannot occur in the parts keeps ("a","bc") != ("ab","c").
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The `partialFingerprints` value of a result: the resource, the rule and
+/// the field, not the file or line.
+pub fn fingerprint(r: &ResourceResult, rule_id: &str, field: &str) -> String {
+    format!(
+        "{:016x}",
+        fnv1a64(&[r.kind, &r.namespace, &r.name, rule_id, field])
+    )
+}
+
+/// `Deployment/web (shop)`, `Pod/<unnamed>` (as the text report names resources).
+pub fn resource_label(r: &ResourceResult) -> String {
+    let name = if r.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &r.name
+    };
+    if r.namespace.is_empty() {
+        format!("{}/{}", r.kind, name)
+    } else {
+        format!("{}/{} ({})", r.kind, name, r.namespace)
+    }
+}
+
+/// Characters kept as they are in a URI path; everything else is %-encoded.
+fn uri_path_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if uri_path_safe(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The report's file name as an artifact location: relative names stay
+/// relative to `%SRCROOT%`; absolute ones become `file://` URIs.
+fn artifact(file: &str) -> ArtifactLocation {
+    let p = file.replace('\\', "/");
+    let bytes = p.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    if p.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", percent_encode(&p)),
+            uri_base_id: None,
+        }
+    } else if drive {
+        ArtifactLocation {
+            uri: format!("file:///{}:{}", &p[..1], percent_encode(&p[2..])),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: percent_encode(&p),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
+}
+
+fn physical(file: &str, line: u32, column: u32) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact(file),
+        // Line 0 means "the whole file"; SARIF lines and columns start at 1.
+        region: (line > 0).then(|| Region {
+            start_line: line,
+            start_column: column.max(1),
+        }),
+    }
+}
+
+fn resource_location(r: &ResourceResult, line: u32, column: u32) -> Location {
+    let name = if r.name.is_empty() {
+        "<unnamed>".to_string()
+    } else {
+        r.name.clone()
+    };
+    let fqn = if r.namespace.is_empty() {
+        format!("{}/{}", r.kind, name)
+    } else {
+        format!("{}/{}/{}", r.namespace, r.kind, name)
+    };
+    Location {
+        physical_location: physical(&r.file, line, column),
+        logical_locations: vec![LogicalLocation {
+            name,
+            fully_qualified_name: fqn,
+            kind: "resource",
+        }],
+    }
+}
+
+fn properties(
+    r: &ResourceResult,
+    field: &str,
+    severity: Option<Severity>,
+    fix: &str,
+) -> ResultProperties {
+    ResultProperties {
+        kind: r.kind,
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+        field: field.to_string(),
+        document: r.document,
+        policy: format!("{}:{}", r.level, r.version),
+        severity,
+        fix: fix.to_string(),
+    }
+}
+
+fn notification(e: &InputError) -> Notification {
+    Notification {
+        level: "error",
+        message: text(e.message.clone()),
+        locations: vec![Location {
+            physical_location: physical(&e.file, e.line, e.column),
+            logical_locations: Vec::new(),
+        }],
+        descriptor: DescriptorRef { id: "input-error" },
+    }
+}
+
+fn build(report: &ScanReport) -> Log {
+    let mut table = RuleTable::new();
+    let mut results = Vec::new();
+    for r in &report.results {
+        let label = resource_label(r);
+        let policy = format!("{}:{}", r.level, r.version);
+        for v in &r.violations {
+            let id = v.check.as_str();
+            let index = table.index_of(id, "", Severity::High);
+            results.push(SarifResult {
+                rule_id: id.to_string(),
+                rule_index: index,
+                level: "error",
+                message: text(format!(
+                    "{label} violates PodSecurity \"{policy}\": {} ({})",
+                    v.reason, v.detail
+                )),
+                locations: vec![resource_location(r, v.line, v.column)],
+                partial_fingerprints: BTreeMap::from([(
+                    FINGERPRINT_KEY,
+                    fingerprint(r, id, &v.field),
+                )]),
+                suppressions: Vec::new(),
+                properties: properties(r, &v.field, None, v.fix),
+            });
+        }
+        for f in &r.findings {
+            let index = table.index_of(&f.rule, &f.title, f.severity);
+            results.push(SarifResult {
+                rule_id: f.rule.clone(),
+                rule_index: index,
+                level: level_of(f.severity),
+                message: text(format!("{label}: {}: {}", f.title, f.message)),
+                locations: vec![resource_location(r, f.line, f.column)],
+                partial_fingerprints: BTreeMap::from([(
+                    FINGERPRINT_KEY,
+                    fingerprint(r, &f.rule, &f.field),
+                )]),
+                suppressions: Vec::new(),
+                properties: properties(r, &f.field, Some(f.severity), &f.fix),
+            });
+        }
+        for s in &r.suppressed {
+            // Suppressed entries carry no position of their own: point at the resource.
+            let index = table.index_of(&s.id, "", Severity::Medium);
+            let kind = if s.by == "annotation" {
+                "inSource"
+            } else {
+                "external"
+            };
+            results.push(SarifResult {
+                rule_id: s.id.clone(),
+                rule_index: index,
+                level: table.level(index),
+                message: text(format!(
+                    "{label}: {} at {} (suppressed by {})",
+                    s.id, s.field, s.by
+                )),
+                locations: vec![resource_location(r, r.line, 1)],
+                partial_fingerprints: BTreeMap::from([(
+                    FINGERPRINT_KEY,
+                    fingerprint(r, &s.id, &s.field),
+                )]),
+                suppressions: vec![Suppression {
+                    kind,
+                    justification: if s.reason.is_empty() {
+                        format!("suppressed by {}", s.by)
+                    } else {
+                        s.reason.clone()
+                    },
+                }],
+                properties: properties(r, &s.field, None, ""),
+            });
+        }
+    }
+
+    let mut notifications: Vec<Notification> = report.errors.iter().map(notification).collect();
+    for e in &report.expired_exceptions {
+        notifications.push(Notification {
+            level: "warning",
+            message: text(format!(
+                "exception #{} ({}) expired{}; it no longer applies",
+                e.index,
+                e.reason,
+                e.expires
+                    .as_deref()
+                    .map(|d| format!(" on {d}"))
+                    .unwrap_or_default()
+            )),
+            locations: Vec::new(),
+            descriptor: DescriptorRef {
+                id: "expired-exception",
+            },
+        });
+    }
+    for e in report.unused_exceptions.iter().flatten() {
+        notifications.push(Notification {
+            level: "note",
+            message: text(format!(
+                "exception #{} ({}) matched nothing",
+                e.index, e.reason
+            )),
+            locations: Vec::new(),
+            descriptor: DescriptorRef {
+                id: "unused-exception",
+            },
+        });
+    }
+
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "podgate",
+                    information_uri: INFORMATION_URI,
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules: table.descriptors,
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_the_reference_vectors() {
+        // From the FNV reference test suite (FNV-1a 64).
+        assert_eq!(fnv1a64(&[""]), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(&["a"]), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(&["foobar"]), 0x8594_4171_f739_67e8);
+        assert_ne!(fnv1a64(&["a", "bc"]), fnv1a64(&["ab", "c"]));
+    }
+
+    #[test]
+    fn uris() {
+        let a = artifact("examples/web.yaml");
+        assert_eq!(a.uri, "examples/web.yaml");
+        assert_eq!(a.uri_base_id, Some(SRCROOT));
+        assert_eq!(artifact("../x y/ü.yaml").uri, "../x%20y/%C3%BC.yaml");
+        assert_eq!(artifact("<stdin>").uri, "%3Cstdin%3E");
+        let abs = artifact("/tmp/a b.yaml");
+        assert_eq!(abs.uri, "file:///tmp/a%20b.yaml");
+        assert_eq!(abs.uri_base_id, None);
+        assert_eq!(artifact("C:\\m\\p.yaml").uri, "file:///C:/m/p.yaml");
+        // A colon in a relative name must not read as a scheme.
+        assert_eq!(artifact("a:b.yaml").uri, "a%3Ab.yaml");
+    }
+
+    #[test]
+    fn names_and_levels() {
+        assert_eq!(
+            pascal("allowPrivilegeEscalation"),
+            "AllowPrivilegeEscalation"
+        );
+        assert_eq!(pascal("capabilities_baseline"), "CapabilitiesBaseline");
+        assert_eq!(pascal("image-tag-latest"), "ImageTagLatest");
+        assert_eq!(level_of(Severity::Critical), "error");
+        assert_eq!(level_of(Severity::High), "error");
+        assert_eq!(level_of(Severity::Medium), "warning");
+        assert_eq!(level_of(Severity::Low), "note");
+    }
+
+    #[test]
+    fn rule_table_has_every_check_and_rule_once() {
+        let mut t = RuleTable::new();
+        assert_eq!(
+            t.descriptors.len(),
+            CheckId::ALL.len() + rules::catalogue().len() + 1
+        );
+        assert_eq!(t.index.len(), t.descriptors.len(), "duplicate rule IDs");
+        let n = t.descriptors.len();
+        assert_eq!(t.index_of("runAsNonRoot", "", Severity::High), 12);
+        assert_eq!(t.index_of("some-future-rule", "Future", Severity::Low), n);
+        assert_eq!(t.index_of("some-future-rule", "Future", Severity::Low), n);
+        assert_eq!(t.level(n), "note");
+    }
+}
