@@ -639,3 +639,35 @@ fn many_small_documents_are_fine() {
     assert_eq!(d.len(), 5_000);
     assert_eq!(d[4_999].as_ref().unwrap().line, 9_999);
 }
+
+#[test]
+fn crlf_line_endings() {
+    let d = docs("a: 1\r\n---\r\nb:\r\n  c: yes\r\n");
+    assert_eq!(d.len(), 2);
+    let second = d[1].as_ref().unwrap();
+    assert_eq!(second.value, json!({"b": {"c": true}}));
+    assert_eq!(at(second, &["b", "c"]), Some((4, 3)));
+}
+
+#[test]
+fn content_on_the_marker_line_and_explicit_tags() {
+    let d = docs("--- {a: 1}\n--- !!str 12\n---\nb: !!binary aGVsbG8=\nm: {!!merge <<: {x: 1}}\n");
+    let vals: Vec<Value> = d.into_iter().map(|r| r.unwrap().value).collect();
+    assert_eq!(
+        vals,
+        vec![
+            json!({"a": 1}),
+            json!("12"),
+            json!({"b": "hello", "m": {"x": 1}})
+        ]
+    );
+}
+
+#[test]
+fn json_array_input_and_alias_to_other_document() {
+    assert_eq!(value("  [\"a\", {\"b\": null}]"), json!(["a", {"b": null}]));
+    let d = docs("a: &x 1\n---\nb: *x\n");
+    assert!(d[0].is_ok());
+    let e = d[1].as_ref().unwrap_err();
+    assert_eq!(e.line, 3, "{e:?}");
+}

@@ -41,6 +41,19 @@ fn scalar_of(
     }
 }
 
+/// The parser's message, in plainer words where a common mistake is behind it.
+fn syntax_message(info: &str) -> String {
+    if info.contains("tabs disallowed") {
+        "invalid YAML: a tab character is used for indentation (YAML indents with spaces only)"
+            .to_string()
+    } else if info.contains("unknown anchor") {
+        "invalid YAML: an alias refers to an anchor that is not defined earlier in this document"
+            .to_string()
+    } else {
+        format!("invalid YAML: {info}")
+    }
+}
+
 /// Parse one slice of the file (normally one `---` section) and hand every
 /// document it holds to `sink`. Stops at the first error, which is handed to
 /// `sink` too: the caller resynchronises at the next slice.
@@ -59,7 +72,7 @@ pub(crate) fn load_yaml(
             Some(Err(e)) => {
                 sink(Err(Fail {
                     pos: pos_of(e.marker()),
-                    msg: format!("invalid YAML: {}", e.info()),
+                    msg: syntax_message(e.info()),
                 }));
                 return;
             }
