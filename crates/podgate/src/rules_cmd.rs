@@ -532,20 +532,3 @@ mod tests {
         assert_eq!(heads[0], heads[1]);
     }
 }
-#[cfg(test)]
-mod tmp_print {
-    #[test]
-    fn p() {
-        let mut b = Vec::new();
-        super::run(super::RulesFormat::Text, &mut b).unwrap();
-        std::fs::write("/tmp/rules.txt", b).unwrap();
-        let mut m = Vec::new();
-        super::run(super::RulesFormat::Markdown, &mut m).unwrap();
-        std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs")).unwrap();
-        std::fs::write(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"),
-            m,
-        )
-        .unwrap();
-    }
-}

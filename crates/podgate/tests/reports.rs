@@ -106,9 +106,29 @@ spec:
 
 // ---- SARIF ----
 
+/// The pattern the OASIS 2.1.0 schema gives `run.language` and
+/// `toolComponent.language`: not a valid ECMA-262 regex (a stray `]`), so
+/// jsonschema rejects the whole schema. SARIF 2.1.0 Errata 01 corrects it to
+/// [`LANGUAGE_PATTERN_ERRATA`]; the test applies that correction in memory and
+/// leaves the vendored file as published. podgate never writes `language`.
+const LANGUAGE_PATTERN_2_1_0: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+const LANGUAGE_PATTERN_ERRATA: &str = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
+
 fn sarif_validator() -> jsonschema::Validator {
     let path = manifest_dir().join("tests/data/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(
+        schema["$id"],
+        "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+    );
+    for def in ["run", "toolComponent"] {
+        let pattern = &mut schema["definitions"][def]["properties"]["language"]["pattern"];
+        assert_eq!(
+            pattern, LANGUAGE_PATTERN_2_1_0,
+            "{def}.language: schema file changed?"
+        );
+        *pattern = LANGUAGE_PATTERN_ERRATA.into();
+    }
     jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -337,20 +357,30 @@ fn starts_node(at: &str, segs: &[Seg]) -> bool {
     }
 }
 
-/// The 1-based line ranges of each YAML document in `text` (split at `---`).
+/// The 1-based line ranges of each YAML document in `text` (split at `---`),
+/// numbered as the loader numbers them: documents holding only comments or
+/// blank lines are empty and get no index.
 fn document_lines(text: &str) -> Vec<(u32, u32)> {
-    let mut docs = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut ranges = Vec::new();
     let mut start = 1;
-    let mut n = 0;
-    for (i, line) in text.lines().enumerate() {
-        n = i as u32 + 1;
+    for (i, line) in lines.iter().enumerate() {
+        let n = i as u32 + 1;
         if line.trim_end() == "---" {
-            docs.push((start, n - 1));
+            ranges.push((start, n - 1));
             start = n + 1;
         }
     }
-    docs.push((start, n));
-    docs
+    ranges.push((start, lines.len() as u32));
+    ranges
+        .into_iter()
+        .filter(|&(first, last)| {
+            (first..=last).any(|n| {
+                let l = lines[n as usize - 1].trim();
+                !l.is_empty() && !l.starts_with('#')
+            })
+        })
+        .collect()
 }
 
 /// Check every SARIF result region against the text of the file it names.
@@ -502,9 +532,10 @@ fn sarif_reports_input_errors_as_notifications() {
     );
 }
 
-/// The SARIF log with the parts that change between releases replaced, and
-/// the rule metadata (covered by docs/rules.md) reduced to the IDs.
-fn sarif_for_snapshot(mut log: Value) -> Value {
+/// The SARIF log for a snapshot: the version replaced, the rule metadata
+/// (covered by docs/rules.md and `sarif_snapshot_rule_descriptors`) reduced
+/// to the IDs, and one line per result so that diffs stay readable.
+fn sarif_for_snapshot(mut log: Value) -> String {
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
@@ -515,13 +546,21 @@ fn sarif_for_snapshot(mut log: Value) -> Value {
         .map(|r| r["id"].clone())
         .collect();
     driver["rules"] = Value::Array(ids);
-    log
+    let results = log["runs"][0]["results"].take();
+    log["runs"][0]["results"] = "[below, one per line]".into();
+    let mut out = serde_json::to_string_pretty(&log).unwrap();
+    out.push_str("\n\nresults:\n");
+    for r in results.as_array().unwrap() {
+        out.push_str(&serde_json::to_string(r).unwrap());
+        out.push('\n');
+    }
+    out
 }
 
 #[test]
 fn sarif_snapshot_examples() {
     let log = sarif_of(&scan_dir(&examples()));
-    insta::assert_json_snapshot!("sarif_examples", sarif_for_snapshot(log));
+    insta::assert_snapshot!("sarif_examples", sarif_for_snapshot(log));
 }
 
 #[test]
@@ -543,13 +582,10 @@ fn sarif_snapshot_rule_descriptors() {
 
 #[test]
 fn sarif_snapshot_with_errors() {
-    let log = sarif_of(&report_with_errors());
-    let mut log = sarif_for_snapshot(log);
-    // Keep the notifications and one result per rule: enough to see the shape.
-    let results = log["runs"][0]["results"].as_array_mut().unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    results.retain(|r| seen.insert(r["ruleId"].as_str().unwrap().to_string()));
-    insta::assert_json_snapshot!("sarif_with_errors", log);
+    insta::assert_snapshot!(
+        "sarif_with_errors",
+        sarif_for_snapshot(sarif_of(&report_with_errors()))
+    );
 }
 
 // ---- JUnit ----
@@ -646,8 +682,13 @@ fn check_junit(report: &ScanReport, xml: &str) {
         }
         for (f, x) in fails[r.violations.len()..].iter().zip(&r.findings) {
             assert_eq!(f.attribute("type"), Some(x.rule.as_str()));
+            assert_eq!(f.attribute("message"), Some(x.message.as_str()));
             let body = f.text().unwrap();
-            assert!(body.contains(&x.message) && body.contains(&x.fix), "{body}");
+            assert!(body.contains(&x.title) && body.contains(&x.fix), "{body}");
+            assert!(
+                body.contains(&format!("{}:{}:{}", r.file, x.line, x.column)),
+                "{body}"
+            );
         }
     }
 }

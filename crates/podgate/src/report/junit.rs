@@ -137,19 +137,15 @@ fn testcase(xml: &mut String, r: &ResourceResult) {
     }
     for f in &r.findings {
         let body = format!(
-            "{}\n{}\nseverity {}, field {}\nfix: {}",
+            "{}\n{}\nrule: {} (severity {}), field {}\nfix: {}",
             f.message,
             location(&r.file, f.line, f.column),
+            f.title,
             f.severity,
             f.field,
             f.fix
         );
-        let message = if f.title.is_empty() {
-            &f.message
-        } else {
-            &f.title
-        };
-        failure(xml, &f.rule, message, &body);
+        failure(xml, &f.rule, &f.message, &body);
     }
     if !r.suppressed.is_empty() {
         let mut out = String::new();

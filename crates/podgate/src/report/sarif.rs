@@ -266,7 +266,8 @@ fn check_descriptor(id: CheckId) -> Descriptor {
     let level = doc.level.as_str();
     Descriptor {
         id: id.as_str().to_string(),
-        name: pascal(id.as_str()),
+        // Not just the ID re-cased: SARIF wants `name` distinct from `id`.
+        name: format!("PodSecurity{}", pascal(id.as_str())),
         short_description: text(doc.title),
         full_description: text(doc.description),
         help: Help {
@@ -584,7 +585,7 @@ fn build(report: &ScanReport) -> Log {
                 rule_id: f.rule.clone(),
                 rule_index: index,
                 level: level_of(f.severity),
-                message: text(format!("{label}: {}: {}", f.title, f.message)),
+                message: text(format!("{label}: {}", f.message)),
                 locations: vec![resource_location(r, f.line, f.column)],
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
