@@ -149,6 +149,9 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Vec<Result<Document, LoadError>> {
         if c.stopped {
             break;
         }
+        if !s.has_content {
+            continue;
+        }
         let Some(chunk) = bytes.get(s.start..s.end) else {
             break;
         };
@@ -257,6 +260,38 @@ struct Section {
     start: usize,
     end: usize,
     line: u32,
+    /// False when every line is blank, a comment, a directive, `...` or a
+    /// bare `---`: the section holds only empty documents and is skipped
+    /// without starting a parser.
+    has_content: bool,
+}
+
+/// What one line contributes to its section.
+#[derive(Debug, PartialEq, Eq)]
+enum LineKind {
+    /// Blank, comment, bare `---` or `...`.
+    Empty,
+    /// `%YAML`, `%TAG`.
+    Directive,
+    Content,
+}
+
+fn line_kind(line: &[u8], is_marker: bool) -> LineKind {
+    let is_end = line.starts_with(b"...")
+        && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+    let body = if is_marker || is_end {
+        &line[3..]
+    } else {
+        line
+    };
+    let first = body
+        .iter()
+        .position(|&c| c != b' ' && (c != b'\t' || is_marker || is_end));
+    match first.map(|j| (j, body[j])) {
+        None | Some((_, b'#' | b'\n' | b'\r')) => LineKind::Empty,
+        Some((0, b'%')) if !is_marker && !is_end => LineKind::Directive,
+        Some(_) => LineKind::Content,
+    }
 }
 
 /// Cut the input at document-marker lines (`---` then a blank or end of line).
@@ -266,9 +301,9 @@ fn sections(b: &[u8]) -> Vec<Section> {
         start: 0,
         end: 0,
         line: 0,
+        has_content: false,
     };
-    // Whether the current section has only blank, comment and directive
-    // lines, and at least one directive: it belongs to the next section.
+    // A section with directives and nothing else belongs to the next one.
     let mut only_directives = true;
     let mut has_directive = false;
     let mut line: u32 = 0;
@@ -285,17 +320,22 @@ fn sections(b: &[u8]) -> Vec<Section> {
                     start: i,
                     end: 0,
                     line,
+                    has_content: false,
                 };
             }
             only_directives = true;
             has_directive = false;
         }
-        if let Some(j) = rest.iter().position(|&c| c != b' ') {
-            match rest[j] {
-                b'%' if j == 0 => has_directive = true,
-                b'#' | b'\n' | b'\r' => {}
-                _ => only_directives = false,
+        match line_kind(rest, is_marker) {
+            LineKind::Empty => {}
+            LineKind::Directive => has_directive = true,
+            LineKind::Content => {
+                only_directives = false;
+                cur.has_content = true;
             }
+        }
+        if is_marker {
+            only_directives = false;
         }
         match rest.iter().position(|&c| c == b'\n') {
             Some(n) => {
