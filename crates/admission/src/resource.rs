@@ -8,34 +8,14 @@ use serde_json::Value;
 use crate::outcome::ResourceLabel;
 use crate::review::GroupVersionResource;
 
-/// A workload resource with a pod template.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum WorkloadKind {
-    PodTemplate,
-    ReplicationController,
-    ReplicaSet,
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    Job,
-    CronJob,
-}
+/// The workload kinds and their template paths are the core's, shared with
+/// `podgate scan` so both read templates from the same place.
+pub use podgate_core::workload::WorkloadKind;
 
-impl WorkloadKind {
-    /// Object keys leading to the pod template.
-    pub fn template_path(self) -> &'static [&'static str] {
-        match self {
-            WorkloadKind::PodTemplate => &["template"],
-            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
-            _ => &["spec", "template"],
-        }
-    }
-
-    /// The template is a pointer in Go (`ReplicationControllerSpec.Template`):
-    /// a missing one means "nothing to evaluate" rather than an empty pod.
-    fn template_is_optional(self) -> bool {
-        self == WorkloadKind::ReplicationController
-    }
+/// The template is a pointer in Go (`ReplicationControllerSpec.Template`):
+/// a missing one means "nothing to evaluate" rather than an empty pod.
+fn template_is_optional(kind: WorkloadKind) -> bool {
+    kind == WorkloadKind::ReplicationController
 }
 
 /// What a request is about.
@@ -107,7 +87,7 @@ pub fn extract_template(kind: WorkloadKind, obj: &Value) -> Result<Option<PodTem
     for (i, key) in path.iter().enumerate() {
         match node.get(key) {
             None | Some(Value::Null) => {
-                if i == path.len() - 1 && kind.template_is_optional() {
+                if i == path.len() - 1 && template_is_optional(kind) {
                     return Ok(None);
                 }
                 return Ok(Some(PodTemplate::default()));
