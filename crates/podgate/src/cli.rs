@@ -26,6 +26,15 @@ pub enum Command {
     Serve(podgate_server::ServeArgs),
     /// Generate a CA and a serving certificate for the webhook and print the caBundle.
     Certs(podgate_server::CertsArgs),
+    /// List the Pod Security checks and hardening rules podgate reports.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::rules_cmd::RulesFormat::Text)]
+    pub format: crate::rules_cmd::RulesFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -34,6 +43,10 @@ pub enum Format {
     Text,
     /// Machine-readable report (stable field names).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one testsuite per file, one testcase per resource.
+    Junit,
 }
 
 #[derive(Debug, Args)]

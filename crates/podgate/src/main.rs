@@ -25,6 +25,13 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan::run(&args),
         cli::Command::Serve(args) => podgate_server::run_serve(args).map(|()| 0),
         cli::Command::Certs(args) => podgate_server::run_certs(args).map(|()| 0),
+        cli::Command::Rules(args) => {
+            let mut out = std::io::stdout().lock();
+            podgate::rules_cmd::run(args.format, &mut out)
+                .and_then(|()| out.flush())
+                .map(|()| 0)
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -219,6 +219,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let mut out = stdout.lock();
     match args.format {
         Format::Json => report::json::write(&mut out, &report)?,
+        Format::Sarif => report::sarif::write(&mut out, &report)?,
+        Format::Junit => report::junit::write(&mut out, &report)?,
         Format::Text => {
             let color = report::text::use_color(args.no_color);
             report::text::write_with(&mut out, &report, color, args.summary)?
