@@ -373,7 +373,7 @@ impl<'l> Builder<'l> {
                         pos,
                         format!(
                             "mapping key \"<<\" already defined at line {}",
-                            prev.line + line_offset
+                            prev.line.saturating_add(line_offset)
                         ),
                     );
                 }
@@ -496,7 +496,7 @@ impl<'l> Builder<'l> {
                         let prev = self.pending[top.pending_start..]
                             .iter()
                             .find(|e| positions.key(e) == k)
-                            .map_or(0, |e| e.pos.line + line_offset);
+                            .map_or(0, |e| e.pos.line.saturating_add(line_offset));
                         return fail(
                             pos,
                             format!("mapping key {k:?} already defined at line {prev}"),
