@@ -1,1 +1,453 @@
-fn main() {}
+//! Load benchmark: a release `podgate serve` in a child process, driven by
+//! 64 concurrent keep-alive TLS connections sending typical pod reviews.
+//!
+//! ```text
+//! cargo bench -p podgate-server --bench load            # 10 s, 64 connections
+//! BENCH_SECS=20 BENCH_CONNS=128 BENCH_H2=1 cargo bench -p podgate-server --bench load
+//! ```
+//!
+//! Environment: `BENCH_SECS` (10), `BENCH_CONNS` (64), `BENCH_H2` (0: HTTP/1.1
+//! keep-alive; 1: HTTP/2, one stream at a time per connection),
+//! `BENCH_CLIENT_THREADS` (2), `BENCH_SERVER_THREADS` (0 = one per core),
+//! `BENCH_LOG` (server `RUST_LOG`, default `info`: one line per request,
+//! written to a temporary file).
+//!
+//! The load generator runs on the same machine and competes with the server
+//! for the same cores: on a 2-core box the server gets roughly half.
+//!
+//! Reports throughput, latency percentiles (client-side, request written to
+//! response read) and the server's peak RSS (VmHWM).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+// The server child runs in this binary, so this is the server's allocator
+// too. glibc malloc spent ~25% of the server's CPU in this benchmark
+// (JSON values are allocation-heavy); the podgate binary should use it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use podgate_server::certs::CertAuthority;
+use podgate_server::testkit;
+use serde_json::{json, Value};
+
+const NAMESPACES: &str = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: team-a, labels: {pod-security.kubernetes.io/enforce: restricted}}}
+- {apiVersion: v1, kind: Namespace, metadata: {name: team-b, labels: {pod-security.kubernetes.io/enforce: baseline, pod-security.kubernetes.io/warn: restricted, pod-security.kubernetes.io/audit: restricted}}}
+"#;
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A pod as a Deployment's ReplicaSet creates it, with managedFields,
+/// ownerReferences, probes, env and volumes: about 5 KB of JSON.
+fn typical_pod(namespace: &str, i: usize, compliant: bool) -> Value {
+    let container = |name: &str, image: &str| {
+        let mut c = json!({
+            "name": name,
+            "image": image,
+            "imagePullPolicy": "IfNotPresent",
+            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+            "env": [
+                {"name": "LOG_LEVEL", "value": "info"},
+                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+                {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}},
+                {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
+            ],
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+            "readinessProbe": {"httpGet": {"path": "/ready", "port": "http", "scheme": "HTTP"}, "periodSeconds": 5, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http", "scheme": "HTTP"}, "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+            "volumeMounts": [
+                {"name": "config", "mountPath": "/etc/app", "readOnly": true},
+                {"name": "tmp", "mountPath": "/tmp"},
+                {"name": "kube-api-access-x7k2p", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}
+            ],
+            "terminationMessagePath": "/dev/termination-log",
+            "terminationMessagePolicy": "File"
+        });
+        if compliant {
+            c["securityContext"] = json!({
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "capabilities": {"drop": ["ALL"]}
+            });
+        }
+        c
+    };
+    let mut spec = json!({
+        "containers": [container("app", "registry.example/shop/api:2.14.1"), container("metrics", "registry.example/infra/exporter:0.9.0")],
+        "volumes": [
+            {"name": "config", "configMap": {"name": "api-config", "defaultMode": 420}},
+            {"name": "tmp", "emptyDir": {}},
+            {"name": "kube-api-access-x7k2p", "projected": {"defaultMode": 420, "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}
+            ]}}
+        ],
+        "restartPolicy": "Always",
+        "terminationGracePeriodSeconds": 30,
+        "dnsPolicy": "ClusterFirst",
+        "serviceAccountName": "api",
+        "serviceAccount": "api",
+        "schedulerName": "default-scheduler",
+        "enableServiceLinks": true,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "priority": 0,
+        "tolerations": [
+            {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+        ]
+    });
+    if compliant {
+        spec["securityContext"] = json!({"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}});
+    } else {
+        spec["securityContext"] = json!({});
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "generateName": "api-7d9f8b6c5d-",
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/name": "api", "pod-template-hash": "7d9f8b6c5d"},
+            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-11-20T10:00:00Z"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-7d9f8b6c5d",
+                                 "uid": format!("9b1f2c7e-0000-4000-8000-{i:012}"), "controller": true, "blockOwnerDeletion": true}],
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+                               "time": "2026-11-25T12:00:00Z", "fieldsType": "FieldsV1",
+                               "fieldsV1": {"f:metadata": {"f:generateName": {}, "f:labels": {".": {}, "f:app.kubernetes.io/name": {}, "f:pod-template-hash": {}},
+                                            "f:ownerReferences": {".": {}, "k:{\"uid\":\"9b1f2c7e\"}": {}}},
+                                            "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}, "f:name": {}}}}}}]
+        },
+        "spec": spec
+    })
+}
+
+fn review(uid: &str, pod: Value) -> Vec<u8> {
+    let ns = pod["metadata"]["namespace"].clone();
+    serde_json::to_vec(&json!({
+        "kind": "AdmissionReview",
+        "apiVersion": "admission.k8s.io/v1",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+            "requestResource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": ns,
+            "operation": "CREATE",
+            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller",
+                         "uid": "5f1e4c1a", "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"]},
+            "object": pod,
+            "oldObject": null,
+            "dryRun": false,
+            "options": {"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"}
+        }
+    }))
+    .unwrap()
+}
+
+/// 50% compliant pods in a restricted namespace (allowed), 25% violating
+/// pods there (denied), 25% violating pods in a baseline namespace with
+/// restricted warn/audit (allowed with a warning and an audit annotation).
+fn bodies() -> Vec<Bytes> {
+    (0..64)
+        .map(|i| {
+            let pod = match i % 4 {
+                0 | 1 => typical_pod("team-a", i, true),
+                2 => typical_pod("team-a", i, false),
+                _ => typical_pod("team-b", i, false),
+            };
+            Bytes::from(review(&format!("0b7c5a3e-1d2f-4e6a-9c8b-{i:012}"), pod))
+        })
+        .collect()
+}
+
+fn serve_child() {
+    // The child: a release server configured by the parent's arguments.
+    let args: Vec<String> = std::env::args().collect();
+    let get = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .map(|i| args[i + 1].clone())
+            .unwrap()
+    };
+    let mut serve = podgate_server::ServeArgs::new(
+        get("--listen").parse().unwrap(),
+        Some(PathBuf::from(get("--tls-cert-file"))),
+        Some(PathBuf::from(get("--tls-key-file"))),
+    );
+    serve.namespaces = Some(PathBuf::from(get("--namespaces")));
+    serve.worker_threads = get("--worker-threads").parse().unwrap();
+    if let Err(e) = podgate_server::run_serve(serve) {
+        eprintln!("server failed: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// The engine alone, in-process, one thread: what a review costs before
+/// TLS, HTTP and logging.
+fn engine_only() {
+    use podgate_admission::{Admission, AdmissionConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("namespaces.yaml");
+    std::fs::write(&ns, NAMESPACES).unwrap();
+    let src = Arc::new(podgate_server::source::FileSource::from_file(&ns).unwrap());
+    let engine = Admission::new(AdmissionConfig::default(), src.clone(), src);
+    let bodies = bodies();
+    let n = 200_000;
+    let t = Instant::now();
+    let mut bytes = 0usize;
+    for i in 0..n {
+        let (out, _) = engine
+            .validate(&bodies[i % bodies.len()], Instant::now())
+            .unwrap();
+        bytes += out.len();
+    }
+    let per = t.elapsed() / n as u32;
+    println!(
+        "engine only: {per:?} per review ({:.0}/s on one thread), {bytes} response bytes",
+        1.0 / per.as_secs_f64()
+    );
+    let t = Instant::now();
+    for i in 0..n {
+        let v: Value = serde_json::from_slice(&bodies[i % bodies.len()]).unwrap();
+        std::hint::black_box(&v);
+    }
+    println!(
+        "serde_json::Value parse alone: {:?} per body",
+        t.elapsed() / n as u32
+    );
+}
+
+fn vm_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// User + system CPU seconds of a process (from /proc/<pid>/stat).
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[idx]) / 1000.0
+}
+
+fn main() {
+    if std::env::var_os("PODGATE_BENCH_CHILD").is_some() {
+        serve_child();
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` would pass
+    // nothing useful: only run when invoked as a benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("load: skipped (run with `cargo bench -p podgate-server --bench load`)");
+        return;
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var_os("BENCH_ENGINE_ONLY").is_some() {
+        engine_only();
+        return;
+    }
+    let secs: u64 = env("BENCH_SECS", 10);
+    let conns: usize = env("BENCH_CONNS", 64);
+    let h2: bool = env("BENCH_H2", 0u8) == 1;
+    let client_threads: usize = env("BENCH_CLIENT_THREADS", 2);
+    let server_threads: usize = env("BENCH_SERVER_THREADS", 0);
+    let log = std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".into());
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CertAuthority::generate("bench-ca", 1).unwrap();
+    let pair = ca.issue(&["localhost".to_string()], 1).unwrap();
+    let cert = dir.path().join("tls.crt");
+    let key = dir.path().join("tls.key");
+    std::fs::write(&cert, &pair.cert_pem).unwrap();
+    std::fs::write(&key, &pair.key_pem).unwrap();
+    let ns = dir.path().join("namespaces.yaml");
+    std::fs::write(&ns, NAMESPACES).unwrap();
+    let addr: SocketAddr = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let log_path = dir.path().join("server.log");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("PODGATE_BENCH_CHILD", "1")
+        .env("RUST_LOG", &log)
+        .args(["--listen", &addr.to_string()])
+        .args(["--tls-cert-file", cert.to_str().unwrap()])
+        .args(["--tls-key-file", key.to_str().unwrap()])
+        .args(["--namespaces", ns.to_str().unwrap()])
+        .args(["--worker-threads", &server_threads.to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(client_threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    let bodies = Arc::new(bodies());
+    let avg_body = bodies.iter().map(|b| b.len()).sum::<usize>() / bodies.len();
+    let result = rt.block_on(async {
+        let alpn: &[&[u8]] = if h2 { &[b"h2"] } else { &[b"http/1.1"] };
+        let cfg = testkit::client_config(&ca.cert_pem(), alpn).unwrap();
+        // Wait for the server.
+        let start = Instant::now();
+        loop {
+            if let Ok(mut c) = testkit::connect(addr, "localhost", cfg.clone()).await {
+                if let Ok(r) = c.conn.send(testkit::get("/readyz").unwrap()).await {
+                    if r.status == 200 {
+                        break;
+                    }
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let rss_idle = vm_kb(pid, "VmRSS:").unwrap_or(0);
+
+        let measuring = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let errors = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for c in 0..conns {
+            let cfg = cfg.clone();
+            let bodies = bodies.clone();
+            let (measuring, stop, errors) = (measuring.clone(), stop.clone(), errors.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
+                let mut conn = testkit::connect(addr, "localhost", cfg).await.unwrap();
+                let mut i = c;
+                while !stop.load(Ordering::Relaxed) {
+                    let body = bodies[i % bodies.len()].clone();
+                    i += 1;
+                    let t = Instant::now();
+                    let req = testkit::post_json("/validate?timeout=10s", body).unwrap();
+                    match conn.conn.send(req).await {
+                        Ok(r) if r.status == 200 => {
+                            if measuring.load(Ordering::Relaxed) {
+                                lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                            }
+                        }
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                lat
+            }));
+        }
+        // 1 s warm-up, then measure.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        measuring.store(true, Ordering::Relaxed);
+        let t0 = Instant::now();
+        let (server_cpu0, client_cpu0) = (cpu_secs(&pid.to_string()), cpu_secs("self"));
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        measuring.store(false, Ordering::Relaxed);
+        let elapsed = t0.elapsed();
+        let server_cpu = cpu_secs(&pid.to_string()) - server_cpu0;
+        let client_cpu = cpu_secs("self") - client_cpu0;
+        stop.store(true, Ordering::Relaxed);
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        let rss_hwm = vm_kb(pid, "VmHWM:").unwrap_or(0);
+        let rss_now = vm_kb(pid, "VmRSS:").unwrap_or(0);
+        (
+            all,
+            elapsed,
+            errors.load(Ordering::Relaxed),
+            (rss_idle, rss_now, rss_hwm),
+            (server_cpu, client_cpu),
+        )
+    });
+    let (mut lat, elapsed, errors, (rss_idle, rss_now, rss_hwm), (server_cpu, client_cpu)) = result;
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    // SIGTERM: graceful shutdown.
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    lat.sort_unstable();
+    let n = lat.len();
+    let log_lines = std::fs::read_to_string(&log_path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    println!("podgate-server load benchmark");
+    println!(
+        "  setup: {conns} {} TLS connections, {secs} s measured after 1 s warm-up, client threads {client_threads}, server threads {}, log {log}, body {avg_body} B avg",
+        if h2 { "HTTP/2" } else { "HTTP/1.1 keep-alive" },
+        if server_threads == 0 { "auto".to_string() } else { server_threads.to_string() },
+    );
+    println!(
+        "  machine: {} cores shared by the server and this load generator",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!(
+        "  throughput: {:.0} reviews/s ({n} reviews, {errors} errors)",
+        n as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  CPU: server {:.2} s ({:.0} µs per review, {:.0} reviews/s per fully used core), load generator {:.2} s, over {:.1} s wall; loadavg {}",
+        server_cpu,
+        server_cpu * 1e6 / n.max(1) as f64,
+        n as f64 / server_cpu.max(1e-9),
+        client_cpu,
+        elapsed.as_secs_f64(),
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "  latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.90),
+        percentile(&lat, 0.99),
+        percentile(&lat, 0.999),
+        percentile(&lat, 1.0)
+    );
+    println!(
+        "  server RSS: idle {:.1} MB, after load {:.1} MB, peak (VmHWM) {:.1} MB",
+        rss_idle as f64 / 1024.0,
+        rss_now as f64 / 1024.0,
+        rss_hwm as f64 / 1024.0
+    );
+    println!("  server log lines: {log_lines}; exit after SIGTERM: {status}");
+}

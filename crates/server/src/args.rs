@@ -80,9 +80,17 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = duration)]
     pub shutdown_grace: Duration,
 
-    /// Give up on a TLS handshake or an idle request header after this long.
+    /// Give up on a TLS handshake after this long.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub handshake_timeout: Duration,
+
+    /// Close an HTTP/1.1 connection that has not sent a complete request
+    /// header for this long (idle keep-alive included). Longer than the API
+    /// server's idle timeout (90 s, Go's default) so that the client, never
+    /// podgate, closes idle connections: Go does not retry a POST that
+    /// races with a server-side close.
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = duration)]
+    pub idle_timeout: Duration,
 
     /// Tokio worker threads (0: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -112,6 +120,7 @@ impl ServeArgs {
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(20),
             handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
             worker_threads: 0,
             log_format: LogFormat::Text,
         }

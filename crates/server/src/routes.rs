@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +20,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
-use tracing::field::Empty;
-use tracing::Instrument;
 
 use crate::metrics::Metrics;
 use crate::review::{Endpoint, Reviewer};
@@ -168,31 +166,93 @@ fn requested_timeout(query: Option<&str>) -> Option<Duration> {
         .map(|d| d.min(MAX_TIMEOUT))
 }
 
-/// The few request fields a log line shows. Parsed only when logging is on.
-#[derive(Deserialize, Default)]
-struct Peek<'a> {
-    #[serde(borrow, default)]
-    request: Option<PeekRequest<'a>>,
+/// The few request fields a log line shows, read from the start of the
+/// body only: kube-apiserver writes `uid`, `kind`, `name`, `namespace` and
+/// `operation` before `object`, so the scan stops there instead of walking
+/// the whole (possibly megabytes of) object a second time.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Peeked {
+    uid: String,
+    kind: String,
+    namespace: String,
+    name: String,
+    operation: String,
 }
 
-#[derive(Deserialize, Default)]
-struct PeekRequest<'a> {
-    #[serde(borrow, default)]
-    uid: Cow<'a, str>,
-    #[serde(borrow, default)]
-    kind: Option<PeekKind<'a>>,
-    #[serde(borrow, default)]
-    namespace: Cow<'a, str>,
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    operation: Cow<'a, str>,
+/// Marker error: stop scanning, we have what we need.
+const PEEK_DONE: &str = "podgate: peek done";
+
+fn peek(body: &[u8]) -> Peeked {
+    use serde::de::DeserializeSeed;
+    let mut out = Peeked::default();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    // Errors (including the early stop) just end the scan.
+    let _ = ReviewSeed(&mut out).deserialize(&mut de);
+    out
 }
 
-#[derive(Deserialize, Default)]
-struct PeekKind<'a> {
-    #[serde(borrow, default)]
-    kind: Cow<'a, str>,
+struct ReviewSeed<'p>(&'p mut Peeked);
+struct RequestSeed<'p>(&'p mut Peeked);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ReviewSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ReviewSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an AdmissionReview")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "request" {
+                map.next_value_seed(RequestSeed(self.0))?;
+                return Err(serde::de::Error::custom(PEEK_DONE));
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RequestSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+#[derive(Deserialize)]
+struct KindOnly {
+    #[serde(default)]
+    kind: String,
+}
+
+impl<'de> serde::de::Visitor<'de> for RequestSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an AdmissionRequest")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let p = self.0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "uid" => p.uid = map.next_value()?,
+                "kind" => p.kind = map.next_value::<KindOnly>()?.kind,
+                "namespace" => p.namespace = map.next_value()?,
+                "name" => p.name = map.next_value()?,
+                "operation" => p.operation = map.next_value()?,
+                "object" | "oldObject" => return Err(serde::de::Error::custom(PEEK_DONE)),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 enum Failure {
@@ -202,41 +262,48 @@ enum Failure {
 
 async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
     let start = Instant::now();
+    let (parts, body) = req.into_parts();
+    let read = read_body(&st, &parts, body).await;
+
+    // From here on everything is synchronous (evaluation is microseconds of
+    // CPU, run inline): the span is entered, never held across an await.
+    // Its fields are known up front so they are formatted once.
+    let peeked = match &read {
+        Ok(bytes) if tracing::enabled!(tracing::Level::INFO) => peek(bytes),
+        _ => Peeked::default(),
+    };
     let span = tracing::info_span!(
         "review",
         endpoint = endpoint.as_str(),
-        uid = Empty,
-        kind = Empty,
-        namespace = Empty,
-        name = Empty,
-        operation = Empty,
+        uid = peeked.uid.as_str(),
+        kind = peeked.kind.as_str(),
+        namespace = peeked.namespace.as_str(),
+        name = peeked.name.as_str(),
+        operation = peeked.operation.as_str(),
     );
-    let (status, decision, response) = {
-        match review_inner(&st, endpoint, req, start, &span)
-            .instrument(span.clone())
-            .await
-        {
-            Ok((decision, body)) => {
-                let mut resp = Response::new(Body::from(body));
-                resp.headers_mut().insert(
+    let _entered = span.enter();
+    let outcome = read.and_then(|bytes| evaluate(&st, endpoint, &parts, &bytes, start));
+    let (status, decision, response) = match outcome {
+        Ok((decision, body)) => {
+            let mut resp = Response::new(Body::from(body));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (StatusCode::OK, decision, resp)
+        }
+        Err(Failure::Status(code, msg)) => (code, "error", plain(code, msg)),
+        Err(Failure::Bad(msg)) => {
+            let resp = (
+                StatusCode::BAD_REQUEST,
+                [(
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                (StatusCode::OK, decision, resp)
-            }
-            Err(Failure::Status(code, msg)) => (code, "error", plain(code, msg)),
-            Err(Failure::Bad(msg)) => {
-                let resp = (
-                    StatusCode::BAD_REQUEST,
-                    [(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/plain; charset=utf-8"),
-                    )],
-                    msg,
-                )
-                    .into_response();
-                (StatusCode::BAD_REQUEST, "error", resp)
-            }
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                )],
+                msg,
+            )
+                .into_response();
+            (StatusCode::BAD_REQUEST, "error", resp)
         }
     };
     let elapsed = start.elapsed();
@@ -244,7 +311,6 @@ async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
         .metrics
         .record_request(endpoint, status.as_u16(), decision, elapsed);
     tracing::info!(
-        parent: &span,
         status = status.as_u16(),
         decision,
         latency_us = elapsed.as_micros() as u64,
@@ -253,14 +319,12 @@ async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
     response
 }
 
-async fn review_inner(
+/// Transport checks and the body: 415, 413, or the bytes.
+async fn read_body(
     st: &AppState,
-    endpoint: Endpoint,
-    req: Request,
-    start: Instant,
-    span: &tracing::Span,
-) -> Result<(&'static str, Vec<u8>), Failure> {
-    let (parts, body) = req.into_parts();
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<Bytes, Failure> {
     if !is_json(&parts.headers) {
         return Err(Failure::Status(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -279,39 +343,35 @@ async fn review_inner(
             "request body too large",
         ));
     }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(Failure::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large",
-            ))
-        }
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(Failure::Status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        )),
         Err(e) => {
             tracing::warn!(error = %e, "reading request body failed");
-            return Err(Failure::Status(
+            Err(Failure::Status(
                 StatusCode::BAD_REQUEST,
                 "could not read request body",
-            ));
-        }
-    };
-
-    if !span.is_disabled() {
-        if let Ok(Peek { request: Some(r) }) = serde_json::from_slice::<Peek<'_>>(&bytes) {
-            span.record("uid", &*r.uid);
-            span.record("kind", r.kind.as_ref().map(|k| &*k.kind).unwrap_or(""));
-            span.record("namespace", &*r.namespace);
-            span.record("name", &*r.name);
-            span.record("operation", &*r.operation);
+            ))
         }
     }
+}
 
+/// Run the engine on a body: the response bytes, or a 400/500.
+fn evaluate(
+    st: &AppState,
+    endpoint: Endpoint,
+    parts: &axum::http::request::Parts,
+    bytes: &[u8],
+    start: Instant,
+) -> Result<(&'static str, Vec<u8>), Failure> {
     let timeout = requested_timeout(parts.uri.query()).unwrap_or(st.inner.default_timeout);
     let deadline = start + timeout;
     let reviewer = &st.inner.reviewer;
-    // Evaluation is microseconds of pure CPU: run it inline (no spawn_blocking).
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        reviewer.review(endpoint, &bytes, deadline)
+        reviewer.review(endpoint, bytes, deadline)
     }));
     match result {
         Ok(Ok(verdict)) => {
@@ -355,6 +415,28 @@ mod tests {
             HeaderValue::from_static("application/yaml"),
         );
         assert!(!is_json(&h));
+    }
+
+    #[test]
+    fn peek_reads_the_head_of_a_review() {
+        let body = br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":
+            {"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"name":"p","namespace":"ns\u0031",
+             "operation":"CREATE","object":{"huge":[1,2,3]},"uid2":"x"}}"#;
+        assert_eq!(
+            peek(body),
+            Peeked {
+                uid: "u-1".into(),
+                kind: "Pod".into(),
+                namespace: "ns1".into(),
+                name: "p".into(),
+                operation: "CREATE".into(),
+            }
+        );
+        // Fields after the object are not read; broken input yields what was read.
+        let late = br#"{"request":{"object":{},"uid":"late"}}"#;
+        assert_eq!(peek(late).uid, "");
+        assert_eq!(peek(b"{not json").uid, "");
+        assert_eq!(peek(br#"{"request":{"uid":"a","#).uid, "a");
     }
 
     #[test]

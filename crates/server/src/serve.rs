@@ -35,7 +35,7 @@ use podgate_core::load;
 /// SIGINT and drain.
 pub fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    crate::telemetry::init(args.log_format);
+    let _log_guard = crate::telemetry::init(args.log_format);
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();
     if args.worker_threads > 0 {
@@ -200,7 +200,7 @@ impl Server {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(args.handshake_timeout)
+            .header_read_timeout(args.idle_timeout)
             .keep_alive(true);
         builder
             .http2()

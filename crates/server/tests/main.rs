@@ -2,6 +2,7 @@
 
 mod common;
 
+mod deploy;
 mod engine;
 mod reload;
 mod router;
