@@ -2,6 +2,7 @@
 
 mod common;
 
+mod cli;
 mod deploy;
 mod engine;
 mod reload;

@@ -1,0 +1,169 @@
+//! `serve` and `certs` arguments, `run_certs` output, `--insecure-http`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use clap::Parser;
+use podgate_server::{testkit, CertsArgs, ServeArgs, Server};
+
+use crate::common::{install_provider, pod_create, restricted_pod};
+
+#[derive(Parser, Debug)]
+struct Serve {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+#[derive(Parser, Debug)]
+struct Certs {
+    #[command(flatten)]
+    args: CertsArgs,
+}
+
+#[test]
+fn serve_requires_tls_files_unless_insecure() {
+    assert!(Serve::try_parse_from(["serve"]).is_err());
+    assert!(Serve::try_parse_from(["serve", "--tls-cert-file", "c"]).is_err());
+    let s =
+        Serve::try_parse_from(["serve", "--tls-cert-file", "c", "--tls-key-file", "k"]).unwrap();
+    assert_eq!(s.args.listen.to_string(), "0.0.0.0:8443");
+    assert_eq!(s.args.max_body_bytes, 3 * 1024 * 1024);
+    assert!(!s.args.insecure_http);
+    assert_eq!(s.args.shutdown_grace, Duration::from_secs(20));
+    let s = Serve::try_parse_from(["serve", "--insecure-http"]).unwrap();
+    assert!(s.args.insecure_http);
+    // Plain HTTP and TLS files together make no sense.
+    assert!(Serve::try_parse_from([
+        "serve",
+        "--insecure-http",
+        "--tls-cert-file",
+        "c",
+        "--tls-key-file",
+        "k"
+    ])
+    .is_err());
+}
+
+#[test]
+fn serve_flags_parse() {
+    let s = Serve::try_parse_from([
+        "serve",
+        "--insecure-http",
+        "--listen=127.0.0.1:9443",
+        "--shutdown-grace=1m30s",
+        "--default-timeout=500ms",
+        "--max-body-bytes=1024",
+        "--log-format=json",
+        "--namespaces=ns.yaml",
+    ])
+    .unwrap()
+    .args;
+    assert_eq!(s.listen.port(), 9443);
+    assert_eq!(s.shutdown_grace, Duration::from_secs(90));
+    assert_eq!(s.default_timeout, Duration::from_millis(500));
+    assert_eq!(s.max_body_bytes, 1024);
+    assert_eq!(s.log_format, podgate_server::LogFormat::Json);
+    assert!(Serve::try_parse_from(["serve", "--insecure-http", "--shutdown-grace=20"]).is_err());
+    // One namespace source.
+    assert!(
+        Serve::try_parse_from(["serve", "--insecure-http", "--namespaces=a", "--in-cluster"])
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn cluster_source_without_the_feature_is_a_clear_error() {
+    if cfg!(feature = "cluster") {
+        return;
+    }
+    let mut args = ServeArgs::new("127.0.0.1:0".parse().unwrap(), None, None);
+    args.in_cluster = true;
+    let err = Server::bind(&args).await.err().unwrap();
+    assert!(format!("{err:#}").contains("cluster"), "{err:#}");
+}
+
+#[tokio::test]
+async fn run_certs_writes_a_usable_pair() {
+    install_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("certs");
+    let certs = Certs::try_parse_from([
+        "certs",
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--dns-names",
+        "localhost,127.0.0.1",
+        "--days",
+        "30",
+    ])
+    .unwrap()
+    .args;
+    assert_eq!(certs.service, "podgate");
+    assert_eq!(certs.namespace, "podgate-system");
+    podgate_server::run_certs(certs.clone()).unwrap();
+    let mode = |f: &str| std::fs::metadata(out.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("tls.key"), 0o600);
+    assert_eq!(mode("tls.crt"), 0o644);
+    // Existing files are kept unless --force.
+    assert!(podgate_server::run_certs(certs.clone()).is_err());
+    let mut forced = certs;
+    forced.force = true;
+    podgate_server::run_certs(forced).unwrap();
+    assert_eq!(mode("tls.key"), 0o600);
+
+    // Serve with the pair; a client trusting ca.crt verifies the service name.
+    let mut args = ServeArgs::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(out.join("tls.crt")),
+        Some(out.join("tls.key")),
+    );
+    args.shutdown_grace = Duration::from_secs(1);
+    let server = Server::bind(&args).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    let ca = std::fs::read_to_string(out.join("ca.crt")).unwrap();
+    for name in [
+        "podgate.podgate-system.svc",
+        "podgate.podgate-system.svc.cluster.local",
+        "localhost",
+    ] {
+        let cfg = testkit::client_config(&ca, &[b"http/1.1"]).unwrap();
+        let mut c = testkit::connect(addr, name, cfg).await.unwrap();
+        let reply = c
+            .conn
+            .send(testkit::get("/healthz").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(reply.status, 200, "{name}");
+    }
+    let cfg = testkit::client_config(&ca, &[b"http/1.1"]).unwrap();
+    assert!(testkit::connect(addr, "other.example", cfg).await.is_err());
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn insecure_http_serves_plain_http() {
+    install_provider();
+    let args = ServeArgs::new("127.0.0.1:0".parse().unwrap(), None, None);
+    assert!(args.insecure_http);
+    let server = Server::bind(&args).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    let mut c = testkit::connect_plain(addr).await.unwrap();
+    let body = serde_json::to_vec(&pod_create("plain", restricted_pod())).unwrap();
+    let reply = c
+        .send(testkit::post_json("/validate", body).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+}
