@@ -3,6 +3,8 @@
 mod common;
 
 mod cli;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod deploy;
 mod engine;
 mod reload;
