@@ -286,6 +286,11 @@ fn default_api_version(kind: &str) -> &'static str {
 
 /// Decode a pod template, reporting the path of a field with the wrong type.
 pub fn decode_pod(v: &Value) -> Result<PodTemplate, (FieldPath, String)> {
+    // The fast path decodes without tracking; only a failure pays for a
+    // second, path-tracking pass to say where the bad field is.
+    if let Ok(p) = PodTemplate::deserialize(v) {
+        return Ok(p);
+    }
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(v, &mut track);
     match PodTemplate::deserialize(de) {

@@ -20,6 +20,10 @@ use podgate::scan::{scan, Input, ScanSettings};
 use podgate_core::load::{load, Limits};
 use rayon::prelude::*;
 
+// The same allocator as the podgate binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const FILES: usize = 2_000;
 const DOCS_PER_FILE: usize = 10;
 
@@ -138,13 +142,7 @@ fn generate(dir: &std::path::Path) -> (Vec<PathBuf>, usize) {
 }
 
 fn read_inputs(files: &[PathBuf]) -> Vec<Input> {
-    files
-        .iter()
-        .map(|p| Input {
-            name: p.display().to_string(),
-            bytes: std::fs::read(p).map_err(|e| e.to_string()),
-        })
-        .collect()
+    files.iter().map(|p| Input::file(p)).collect()
 }
 
 fn best_of(n: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {

@@ -45,9 +45,11 @@ fn inputs_under(dir: &Path) -> Vec<Input> {
     files.sort();
     files
         .into_iter()
-        .map(|rel| Input {
-            name: rel.to_string_lossy().replace('\\', "/"),
-            bytes: Ok(std::fs::read(dir.join(&rel)).unwrap()),
+        .map(|rel| {
+            Input::new(
+                rel.to_string_lossy().replace('\\', "/"),
+                Ok(std::fs::read(dir.join(&rel)).unwrap()),
+            )
         })
         .collect()
 }
@@ -76,17 +78,17 @@ fn junit_of(report: &ScanReport) -> String {
 /// names that need escaping in XML and in URIs.
 fn report_with_errors() -> ScanReport {
     let mut inputs = inputs_under(&manifests());
-    inputs.push(Input {
-        name: "broken.yaml".into(),
-        bytes: Ok(b"apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n".to_vec()),
-    });
-    inputs.push(Input {
-        name: "missing dir/gone.yaml".into(),
-        bytes: Err("cannot read: No such file or directory (os error 2)".into()),
-    });
-    inputs.push(Input {
-        name: "odd <&\"'> ü.yaml".into(),
-        bytes: Ok(br#"apiVersion: v1
+    inputs.push(Input::new(
+        "broken.yaml",
+        Ok(b"apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n".to_vec()),
+    ));
+    inputs.push(Input::new(
+        "missing dir/gone.yaml",
+        Err("cannot read: No such file or directory (os error 2)".into()),
+    ));
+    inputs.push(Input::new(
+        "odd <&\"'> ü.yaml",
+        Ok(br#"apiVersion: v1
 kind: Pod
 metadata:
   name: "x<y>&z"
@@ -98,7 +100,7 @@ spec:
         privileged: true
 "#
         .to_vec()),
-    });
+    ));
     let report = scan_inputs(inputs);
     assert!(report.errors.len() >= 2, "{:?}", report.errors);
     report
@@ -264,10 +266,7 @@ fn sarif_fingerprints_ignore_file_and_line_but_not_the_field() {
     let text = std::fs::read_to_string(&a).unwrap();
     let moved = format!("# moved\n# and shifted\n{text}");
     let fps = |name: &str, body: &str| -> Vec<(String, String)> {
-        let report = scan_inputs(vec![Input {
-            name: name.into(),
-            bytes: Ok(body.as_bytes().to_vec()),
-        }]);
+        let report = scan_inputs(vec![Input::new(name, Ok(body.as_bytes().to_vec()))]);
         let log = sarif_of(&report);
         log["runs"][0]["results"]
             .as_array()

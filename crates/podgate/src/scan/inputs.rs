@@ -7,9 +7,41 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One input: a display name and its bytes (or why they could not be read).
+/// Files found on disk are read later, inside the parallel scan, so reading
+/// is spread over all cores like parsing.
 pub struct Input {
     pub name: String,
     pub bytes: Result<Vec<u8>, String>,
+    /// A file still to be read (then `bytes` is empty until [`Input::read`]).
+    path: Option<PathBuf>,
+}
+
+impl Input {
+    /// An input whose bytes are already in memory.
+    pub fn new(name: impl Into<String>, bytes: Result<Vec<u8>, String>) -> Input {
+        Input {
+            name: name.into(),
+            bytes,
+            path: None,
+        }
+    }
+
+    /// A file to read when the scan gets to it.
+    pub fn file(path: &Path) -> Input {
+        Input {
+            name: display(path),
+            bytes: Ok(Vec::new()),
+            path: Some(path.to_path_buf()),
+        }
+    }
+
+    /// Read a deferred file now; inputs already in memory are returned as they are.
+    pub fn read(self) -> Input {
+        match self.path {
+            Some(p) => read_file(&p),
+            None => self,
+        }
+    }
 }
 
 /// Expand the given paths: files as given (any extension), directories
@@ -26,10 +58,7 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read stdin: {e}"))
                 .and_then(|_| check_size(buf));
-            out.push(Input {
-                name: "<stdin>".to_string(),
-                bytes,
-            });
+            out.push(Input::new("<stdin>", bytes));
             continue;
         }
         match std::fs::metadata(p) {
@@ -37,13 +66,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
                 let mut files = Vec::new();
                 walk(p, &mut files, &mut out);
                 files.sort();
-                out.extend(files.into_iter().map(|f| read_file(&f)));
+                out.extend(files.into_iter().map(|f| Input::file(&f)));
             }
-            Ok(_) => out.push(read_file(p)),
-            Err(e) => out.push(Input {
-                name: display(p),
-                bytes: Err(format!("cannot read: {e}")),
-            }),
+            Ok(_) => out.push(Input::file(p)),
+            Err(e) => out.push(Input::new(display(p), Err(format!("cannot read: {e}")))),
         }
     }
     out
@@ -75,7 +101,7 @@ fn read_file(p: &Path) -> Input {
         Ok(_) => std::fs::read(p).map_err(|e| format!("cannot read: {e}")),
         Err(e) => Err(format!("cannot read: {e}")),
     };
-    Input { name, bytes }
+    Input::new(name, bytes)
 }
 
 fn is_manifest(p: &Path) -> bool {
@@ -89,10 +115,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Input>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(Input {
-                name: display(dir),
-                bytes: Err(format!("cannot read directory: {e}")),
-            });
+            errors.push(Input::new(
+                display(dir),
+                Err(format!("cannot read directory: {e}")),
+            ));
             return;
         }
     };

@@ -400,6 +400,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
 }
 
 fn read_one(input: Input, limits: &Limits) -> FileOutcome {
+    let input = input.read();
     let mut out = FileOutcome {
         documents: 0,
         docs: Vec::new(),
