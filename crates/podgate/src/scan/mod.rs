@@ -215,8 +215,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         baseline::write(path, &report)?;
     }
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Stdout is line-buffered: without this every report line is a syscall.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match args.format {
         Format::Json => report::json::write(&mut out, &report)?,
         Format::Sarif => report::sarif::write(&mut out, &report)?,
