@@ -519,3 +519,14 @@ fn baseline_fails_only_on_new_findings() {
         .code(1)
         .stdout(predicate::str::contains("hostIPC=true"));
 }
+
+#[test]
+fn empty_directory_passes_with_a_warning() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    podgate()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("no manifests"));
+}

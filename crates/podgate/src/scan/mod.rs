@@ -210,6 +210,14 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         Err(code) => return Ok(code),
     };
     let inputs = inputs::collect(&args.paths);
+    if inputs.is_empty() {
+        // Not an error (an empty directory is a valid input), but a CI job
+        // pointed at the wrong folder should not pass silently.
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: no manifests (*.yaml, *.yml, *.json) found under the given paths"
+        );
+    }
     let report = scan(inputs, &settings);
     if let Some(path) = &args.write_baseline {
         baseline::write(path, &report)?;
