@@ -680,10 +680,13 @@ fn check_junit(report: &ScanReport, xml: &str) {
             assert!(body.contains(v.fix), "{body}");
         }
         for (f, x) in fails[r.violations.len()..].iter().zip(&r.findings) {
-            assert_eq!(f.attribute("type"), Some(x.rule.as_str()));
+            assert_eq!(f.attribute("type"), Some(x.rule.as_ref()));
             assert_eq!(f.attribute("message"), Some(x.message.as_str()));
             let body = f.text().unwrap();
-            assert!(body.contains(&x.title) && body.contains(&x.fix), "{body}");
+            assert!(
+                body.contains(x.title.as_ref()) && body.contains(x.fix.as_ref()),
+                "{body}"
+            );
             assert!(
                 body.contains(&format!("{}:{}:{}", r.file, x.line, x.column)),
                 "{body}"

@@ -582,7 +582,7 @@ fn build(report: &ScanReport) -> Log {
         for f in &r.findings {
             let index = table.index_of(&f.rule, &f.title, f.severity);
             results.push(SarifResult {
-                rule_id: f.rule.clone(),
+                rule_id: f.rule.to_string(),
                 rule_index: index,
                 level: level_of(f.severity),
                 message: text(format!("{label}: {}", f.message)),
