@@ -54,7 +54,9 @@ fi
 helm="$tools/helm"
 kubectl="$tools/kubectl"
 "$helm" version --short
-"$kubectl" version --client 2>/dev/null | head -1
+# sed reads all of the output: `head -1` would close the pipe early and, with
+# pipefail, fail the script with SIGPIPE (exit 141) when kubectl writes more.
+"$kubectl" version --client 2>/dev/null | sed -n 1p
 
 validate() {
   for k in 1.25.0 1.37.0; do
