@@ -258,20 +258,32 @@ impl Admission {
             || (!self.config.rules.mode.is_off() && self.rules.is_some())
     }
 
+    /// Namespace and user exemptions, shared by pods and workloads
+    /// (runtimeClass exemptions need the pod spec and are checked later).
+    fn request_exemption(
+        &self,
+        r: &AdmissionRequest,
+        out: &mut Outcome,
+    ) -> Option<AdmissionResponse> {
+        let by = if self.exempt_namespace(&r.namespace) {
+            "namespace"
+        } else if self.exempt_user(&r.user_info.username) {
+            "user"
+        } else {
+            return None;
+        };
+        out.exempt = true;
+        out.decision = Decision::Exempt;
+        Some(exempt_response(by))
+    }
+
     fn validate_pod(&self, r: &AdmissionRequest, out: &mut Outcome) -> AdmissionResponse {
         let sub = r.subresource();
         if IGNORED_POD_SUBRESOURCES.contains(&sub) {
             return AdmissionResponse::allowed();
         }
-        if self.exempt_namespace(&r.namespace) {
-            out.exempt = true;
-            out.decision = Decision::Exempt;
-            return exempt_response("namespace");
-        }
-        if self.exempt_user(&r.user_info.username) {
-            out.exempt = true;
-            out.decision = Decision::Exempt;
-            return exempt_response("user");
+        if let Some(resp) = self.request_exemption(r, out) {
+            return resp;
         }
         let Some(labels) = self.namespaces.labels(&r.namespace) else {
             out.errors.push(true);
@@ -338,15 +350,8 @@ impl Admission {
         if !r.subresource().is_empty() {
             return AdmissionResponse::allowed();
         }
-        if self.exempt_namespace(&r.namespace) {
-            out.exempt = true;
-            out.decision = Decision::Exempt;
-            return exempt_response("namespace");
-        }
-        if self.exempt_user(&r.user_info.username) {
-            out.exempt = true;
-            out.decision = Decision::Exempt;
-            return exempt_response("user");
+        if let Some(resp) = self.request_exemption(r, out) {
+            return resp;
         }
         // Workloads fail open: errors are only recorded.
         let error = |out: &mut Outcome, msg: String| {
