@@ -34,7 +34,7 @@
 //!   minSeverity: medium          # low | medium | high | critical
 //!   enabled: null                # null = the default rules; or rule IDs
 //! exceptions:
-//!   mode: enforce
+//!   mode: enforce                # enforce | warn | audit | off
 //!   entries:
 //!     - namespace: legacy
 //!       name: "billing-*"
@@ -43,14 +43,29 @@
 //!       expires: "2027-06-30"
 //! ```
 //!
+//! `exceptions` entries are the same as in podgate.yaml (`podgate scan`),
+//! validated and matched by the same code, `podgate_core::config` (see its
+//! "Exceptions" section for every selector and target form):
+//! `namespace`/`namespaces`, `name`/`names`, `kinds`, `selector` (matched
+//! against the pod template's labels; for a Pod, the pod's), `images`,
+//! `checks` (`runAsNonRoot`, `pss:*`, `resources-cpu-limit`, `rule:*`,
+//! `image-policy`, `image:*`, `image:<code>`, `*`), `reason`, `expires`.
+//! `exceptions` may also be a bare list of entries (podgate.yaml's shape),
+//! which means `mode: enforce`; without `exceptions` the mode is `off`.
+//! Here `rule:<id>` and `image:<code>` may name IDs podgate does not know
+//! (custom checkers report their own); everything else is checked.
+//!
 //! Every value is validated while it is decoded, so an `AdmissionConfig`
 //! that exists is valid, whichever way it was built.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub use podgate_core::config::{
+    glob_match, Date, Exception, ExceptionTarget, FindingId, Strictness, Subject,
+};
 use podgate_core::image::ImagePolicy;
-use podgate_core::pss::{CheckId, Level, Version};
+use podgate_core::pss::{Level, Version};
 pub use podgate_core::rules::Severity;
 use serde::{Deserialize, Deserializer};
 
@@ -469,253 +484,96 @@ impl TryFrom<RawRulesConfig> for RulesConfig {
     }
 }
 
-/// Per-workload exceptions.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Per-workload exceptions, in the format `podgate scan` reads from
+/// podgate.yaml ([`podgate_core::config`] documents the entry). Either
+/// `{mode, entries: [...]}` or a bare list of entries, which means
+/// `mode: enforce`.
+#[derive(Clone, Debug, Default)]
 pub struct ExceptionsConfig {
     /// `enforce`: exceptions take effect. `warn`/`audit`: decisions are
     /// unchanged and the exceptions that would apply are reported as
-    /// warnings / audit annotations (a dry run). `off`: ignored.
-    #[serde(default)]
-    pub mode: Mode,
-    #[serde(default)]
+    /// warnings / audit annotations (a dry run). `off`: ignored. `None`
+    /// when the configuration does not say: see [`mode`](Self::mode).
+    pub mode: Option<Mode>,
     pub entries: Vec<Exception>,
 }
 
-/// One exception: the listed checks are waived for workloads whose
-/// namespace and name match, until the expiry date.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "RawException")]
-pub struct Exception {
-    /// Namespace glob (`*` any run of characters, `?` one character).
-    pub namespace: String,
-    /// Name glob, matched against the object's name, or its
-    /// `generateName` when the name is not set yet.
-    pub name: String,
-    pub checks: Vec<ExceptionTarget>,
-    pub reason: String,
-    /// Last day (UTC) on which the exception applies.
-    pub expires: Option<Date>,
+impl ExceptionsConfig {
+    /// The mode in effect: as configured, else `off`.
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or(Mode::Off)
+    }
+
+    /// Append entries from another source (`podgate serve --exceptions
+    /// podgate.yaml`). Their indexes in reports follow the configured
+    /// entries. When the configuration set no mode, the mode becomes
+    /// `enforce`: asking for the exceptions asks for them to apply.
+    pub fn extend(&mut self, entries: impl IntoIterator<Item = Exception>) {
+        self.entries.extend(entries);
+        self.mode.get_or_insert(Mode::Enforce);
+    }
+}
+
+/// One entry of `exceptions.entries`: `rule:<id>` and `image:<code>` may
+/// name IDs of custom checkers ([`crate::Admission::with_rule_check`],
+/// [`crate::Admission::with_image_check`]).
+struct Entry(Exception);
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Exception::deserialize_with(d, Strictness::AllowCustom).map(Entry)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawException {
-    namespace: String,
+struct RawExceptionsConfig {
     #[serde(default)]
-    name: Option<String>,
-    checks: Vec<String>,
-    reason: String,
+    mode: Option<Mode>,
     #[serde(default)]
-    expires: Option<String>,
+    entries: Vec<Entry>,
 }
 
-impl TryFrom<RawException> for Exception {
-    type Error = String;
-    fn try_from(raw: RawException) -> Result<Self, String> {
-        if raw.namespace.is_empty() {
-            return Err("namespace must not be empty (use \"*\" for every namespace)".into());
-        }
-        if raw.reason.trim().is_empty() {
-            return Err("reason must not be empty".into());
-        }
-        if raw.checks.is_empty() {
-            return Err("checks must list at least one check or rule ID".into());
-        }
-        let checks = raw
-            .checks
-            .iter()
-            .map(|c| ExceptionTarget::parse(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let expires = raw.expires.as_deref().map(Date::parse).transpose()?;
-        Ok(Exception {
-            namespace: raw.namespace,
-            name: raw.name.unwrap_or_else(|| "*".into()),
-            checks,
-            reason: raw.reason,
-            expires,
-        })
-    }
-}
-
-/// What an exception waives.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ExceptionTarget {
-    /// `*`: everything.
-    All,
-    /// A Pod Security check ID (`runAsNonRoot`, `capabilities_restricted`),
-    /// optionally written `pss:<id>`.
-    Check(CheckId),
-    /// `pss:*`: every Pod Security check.
-    AllChecks,
-    /// `image:<code>`, or `image:*` (`None`).
-    Image(Option<String>),
-    /// `rule:<id>`, or `rule:*` (`None`).
-    Rule(Option<String>),
-}
-
-impl ExceptionTarget {
-    fn parse(s: &str) -> Result<Self, String> {
-        let sub = |rest: &str| -> Result<Option<String>, String> {
-            match rest {
-                "" => Err(format!("{s:?}: missing ID after the prefix")),
-                "*" => Ok(None),
-                id => Ok(Some(id.to_string())),
+impl<'de> Deserialize<'de> for ExceptionsConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ExceptionsConfig;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of exceptions, or a map with mode and entries")
             }
-        };
-        if s == "*" {
-            Ok(ExceptionTarget::All)
-        } else if let Some(rest) = s.strip_prefix("image:") {
-            Ok(ExceptionTarget::Image(sub(rest)?))
-        } else if let Some(rest) = s.strip_prefix("rule:") {
-            Ok(ExceptionTarget::Rule(sub(rest)?))
-        } else {
-            let id = s.strip_prefix("pss:").unwrap_or(s);
-            if id == "*" {
-                return Ok(ExceptionTarget::AllChecks);
+            fn visit_unit<E: serde::de::Error>(self) -> Result<ExceptionsConfig, E> {
+                Ok(ExceptionsConfig::default())
             }
-            CheckId::parse(id).map(ExceptionTarget::Check).ok_or_else(|| {
-                format!(
-                    "unknown check {s:?}: expected a Pod Security check ID (for example runAsNonRoot), \"pss:*\", \"image:<code>\", \"rule:<id>\" or \"*\""
-                )
-            })
-        }
-    }
-
-    pub fn covers_check(&self, id: CheckId) -> bool {
-        match self {
-            ExceptionTarget::All | ExceptionTarget::AllChecks => true,
-            ExceptionTarget::Check(c) => *c == id,
-            _ => false,
-        }
-    }
-
-    pub fn covers_image(&self, code: &str) -> bool {
-        match self {
-            ExceptionTarget::All | ExceptionTarget::Image(None) => true,
-            ExceptionTarget::Image(Some(c)) => c == code,
-            _ => false,
-        }
-    }
-
-    pub fn covers_rule(&self, rule: &str) -> bool {
-        match self {
-            ExceptionTarget::All | ExceptionTarget::Rule(None) => true,
-            ExceptionTarget::Rule(Some(r)) => r == rule,
-            _ => false,
-        }
-    }
-}
-
-/// A calendar date (proleptic Gregorian, UTC), as days since 1970-01-01.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    days: i64,
-}
-
-impl Date {
-    /// `YYYY-MM-DD`, strictly.
-    pub fn parse(s: &str) -> Result<Date, String> {
-        let err = || format!("invalid date {s:?}: expected YYYY-MM-DD");
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return Err(err());
-        }
-        let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
-            let part = &s[r];
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(err());
+            fn visit_none<E: serde::de::Error>(self) -> Result<ExceptionsConfig, E> {
+                Ok(ExceptionsConfig::default())
             }
-            part.parse::<i64>().map_err(|_| err())
-        };
-        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-            return Err(err());
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ExceptionsConfig, A::Error> {
+                let entries =
+                    Vec::<Entry>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(ExceptionsConfig {
+                    mode: Some(Mode::Enforce),
+                    entries: entries.into_iter().map(|e| e.0).collect(),
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ExceptionsConfig, A::Error> {
+                let raw = RawExceptionsConfig::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(ExceptionsConfig {
+                    mode: raw.mode,
+                    entries: raw.entries.into_iter().map(|e| e.0).collect(),
+                })
+            }
         }
-        Ok(Date {
-            days: days_from_civil(y, m, d),
-        })
+        d.deserialize_any(V)
     }
-
-    /// The UTC date of a point in time.
-    pub fn from_system_time(t: std::time::SystemTime) -> Date {
-        let secs = match t.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => d.as_secs() as i64,
-            Err(e) => -(e.duration().as_secs() as i64) - 1,
-        };
-        Date {
-            days: secs.div_euclid(86_400),
-        }
-    }
-
-    fn civil(self) -> (i64, i64, i64) {
-        // Howard Hinnant's civil_from_days.
-        let z = self.days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        (if m <= 2 { y + 1 } else { y }, m, d)
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = self.civil();
-        write!(f, "{y:04}-{m:02}-{d:02}")
-    }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// Howard Hinnant's days_from_civil.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `*` matches any run of characters (including none), `?` exactly one.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 #[cfg(test)]
@@ -727,7 +585,8 @@ mod tests {
     fn defaults_are_upstream_defaults() {
         let c = AdmissionConfig::from_yaml_value(json!({})).unwrap();
         assert_eq!(c.defaults.policy(), Policy::default());
-        assert!(c.images.mode.is_off() && c.rules.mode.is_off() && c.exceptions.mode.is_off());
+        assert!(c.images.mode.is_off() && c.rules.mode.is_off() && c.exceptions.mode().is_off());
+        assert_eq!(c.exceptions.mode, None);
     }
 
     #[test]
@@ -800,7 +659,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("exceptions.entries[0]: unknown check \"runAsRoot\""),
+            e.starts_with("exceptions.entries[0]: checks[0]: unknown check or rule \"runAsRoot\" (did you mean \"runAsNonRoot\"?)"),
             "{e}"
         );
         let e = AdmissionConfig::from_yaml_value(json!({"exceptions": {"entries": [
@@ -809,7 +668,7 @@ mod tests {
         .to_string();
         assert_eq!(
             e,
-            "exceptions.entries[0]: invalid date \"2027-02-30\": expected YYYY-MM-DD"
+            "exceptions.entries[0]: expires: invalid date \"2027-02-30\": expected YYYY-MM-DD"
         );
         let e = AdmissionConfig::from_yaml_value(json!({"images": {"mode": "block"}}))
             .unwrap_err()
@@ -819,14 +678,93 @@ mod tests {
 
     #[test]
     fn dates() {
+        // A re-export of the core's date.
         for s in ["1970-01-01", "2000-02-29", "2027-12-31", "1969-12-31"] {
             assert_eq!(Date::parse(s).unwrap().to_string(), s);
         }
-        assert_eq!(Date::parse("1970-01-02").unwrap().days, 1);
-        assert!(Date::parse("2027-1-01").is_err());
-        assert!(Date::parse("2100-02-29").is_err());
+        assert_eq!(Date::parse("1970-01-02").unwrap().unix_days(), 1);
+        assert!(Date::parse("2027-1-01").is_none());
+        assert!(Date::parse("2100-02-29").is_none());
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 5);
         assert_eq!(Date::from_system_time(t).to_string(), "1971-01-01");
+    }
+
+    fn exceptions(v: serde_json::Value) -> Result<ExceptionsConfig, String> {
+        AdmissionConfig::from_yaml_value(json!({ "exceptions": v }))
+            .map(|c| c.exceptions)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn exceptions_take_both_shapes() {
+        // podgate.yaml's shape: a bare list, which means enforce.
+        let c = exceptions(json!([
+            {"reason": "r", "namespaces": ["a", "b-*"], "kinds": ["Deployment"], "names": ["web"],
+             "selector": {"app": "web"}, "images": ["ghcr.io/*"],
+             "checks": ["pss:*", "rule:*", "image-policy", "resources-cpu-limit"]}
+        ]))
+        .unwrap();
+        assert_eq!(c.mode, Some(Mode::Enforce));
+        assert_eq!(c.entries[0].namespaces, vec!["a", "b-*"]);
+        assert_eq!(
+            c.entries[0].targets[3],
+            ExceptionTarget::Rule(Some("resources-cpu-limit".into()))
+        );
+        // The webhook's shape, with podgate.yaml's keys inside.
+        let c = exceptions(json!({"mode": "audit", "entries": [
+            {"reason": "r", "namespaces": ["a"], "kinds": ["Pod"], "checks": ["*"]}]}))
+        .unwrap();
+        assert_eq!(c.mode(), Mode::Audit);
+        // Without a mode: off, until entries are appended.
+        let mut c =
+            exceptions(json!({"entries": [{"namespace": "a", "checks": ["*"], "reason": "r"}]}))
+                .unwrap();
+        assert_eq!((c.mode, c.mode()), (None, Mode::Off));
+        c.extend([]);
+        assert_eq!(c.mode(), Mode::Enforce);
+        let mut c = exceptions(json!({"mode": "warn"})).unwrap();
+        c.extend([]);
+        assert_eq!(c.mode(), Mode::Warn);
+        assert!(exceptions(serde_json::Value::Null)
+            .unwrap()
+            .entries
+            .is_empty());
+        // A missing namespace is every namespace now.
+        let c = exceptions(json!([{"checks": ["*"], "reason": "r"}])).unwrap();
+        assert!(c.entries[0].namespaces.is_empty());
+        // Custom checkers' codes are accepted here.
+        let c = exceptions(json!([{"checks": ["image:unpinned", "rule:my-rule"], "reason": "r"}]))
+            .unwrap();
+        assert!(!c.entries[0].targets[0].is_builtin());
+    }
+
+    #[test]
+    fn exception_errors_name_the_field() {
+        let e = exceptions(
+            json!([{"namespace": "a", "namespaces": ["b"], "checks": ["*"], "reason": "r"}]),
+        )
+        .unwrap_err();
+        assert_eq!(e, "exceptions[0]: namespace: namespace and namespaces are both set; use namespace for one glob or namespaces for a list, not both");
+        let e = exceptions(json!({"entries": [
+            {"namespace": "", "checks": ["pss:runAsNonRot"], "reason": ""}]}))
+        .unwrap_err();
+        assert_eq!(e, "exceptions.entries[0]: reason: an exception needs a reason; namespace: must not be empty (use \"*\", or leave it out, for every namespace); checks[0]: unknown Pod Security check \"runAsNonRot\" in \"pss:runAsNonRot\" (did you mean \"pss:runAsNonRoot\"?)");
+        let e =
+            exceptions(json!([{"namespase": "a", "checks": ["*"], "reason": "r"}])).unwrap_err();
+        assert!(
+            e.starts_with("exceptions[0].namespase: unknown field `namespase`"),
+            "{e}"
+        );
+        let e = exceptions(json!({"mode": "enforce", "entrys": []})).unwrap_err();
+        assert!(
+            e.starts_with("exceptions.entrys: unknown field `entrys`"),
+            "{e}"
+        );
+        let e = exceptions(json!("all")).unwrap_err();
+        assert!(
+            e.contains("a list of exceptions, or a map with mode and entries"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use podgate_core::model::PodTemplate;
 use podgate_core::pss::{CheckId, Violation};
 use podgate_core::rules;
 
-use crate::config::{Date, Exception, ExceptionsConfig, Mode, Severity};
+use crate::config::{Date, Exception, ExceptionsConfig, FindingId, Mode, Severity, Subject};
 use crate::policy::go_quote;
 
 /// Audit annotation keys of podgate's additions (no `/`: the API server
@@ -95,32 +95,60 @@ impl<'a> Waiver<'a> {
         }
     }
 
-    /// Exceptions matching `namespace`/`name` that have not expired by
-    /// `today`.
-    pub fn new(cfg: &'a ExceptionsConfig, namespace: &str, name: &str, today: Date) -> Waiver<'a> {
-        if cfg.mode.is_off() {
+    /// Exceptions whose selectors match `subject` and that have not
+    /// expired by `today`.
+    pub fn new(cfg: &'a ExceptionsConfig, subject: &Subject<'_>, today: Date) -> Waiver<'a> {
+        let mode = cfg.mode();
+        if mode.is_off() {
             return Waiver::none();
         }
         let entries = cfg
             .entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| {
-                crate::config::glob_match(&e.namespace, namespace)
-                    && crate::config::glob_match(&e.name, name)
-                    && e.expires.is_none_or(|d| today <= d)
-            })
+            .filter(|(_, e)| e.is_active(today) && e.applies_to(subject))
             .collect();
         Waiver {
             entries,
-            apply: cfg.mode == Mode::Enforce,
-            mode: cfg.mode,
+            apply: mode == Mode::Enforce,
+            mode,
             hits: BTreeMap::new(),
         }
     }
 
-    fn covering(&self, f: impl Fn(&Exception) -> bool) -> Option<usize> {
-        self.entries.iter().find(|(_, e)| f(e)).map(|(i, _)| *i)
+    /// [`Waiver::new`] for `pod` (a pod, or a workload's pod template) of
+    /// `kind` named `name` in `namespace`: the labels are the pod's
+    /// (template's), the images those of every container.
+    pub fn for_pod(
+        cfg: &'a ExceptionsConfig,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+        pod: &PodTemplate,
+        today: Date,
+    ) -> Waiver<'a> {
+        if cfg.mode().is_off() {
+            return Waiver::none();
+        }
+        let subject = Subject {
+            namespace,
+            kind,
+            name,
+            labels: vec![&pod.metadata.labels],
+            images: pod
+                .spec
+                .all_containers()
+                .map(|(_, _, c)| c.image.as_str())
+                .collect(),
+        };
+        Waiver::new(cfg, &subject, today)
+    }
+
+    fn covering(&self, finding: FindingId<'_>) -> Option<usize> {
+        self.entries
+            .iter()
+            .find(|(_, e)| e.covers(finding))
+            .map(|(i, _)| *i)
     }
 
     /// Keep a finding unless an exception in effect covers it; remember
@@ -142,7 +170,7 @@ impl<'a> Waiver<'a> {
         v.into_iter()
             .filter(|x| {
                 let id: CheckId = x.check;
-                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_check(id)));
+                let by = self.covering(FindingId::Check(id));
                 self.keep(by, id.as_str().to_string())
             })
             .collect()
@@ -154,9 +182,8 @@ impl<'a> Waiver<'a> {
         }
         v.into_iter()
             .filter(|x| {
-                let code = x.finding.code.clone();
-                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_image(&code)));
-                self.keep(by, format!("image:{code}"))
+                let by = self.covering(FindingId::Image(&x.finding.code));
+                self.keep(by, format!("image:{}", x.finding.code))
             })
             .collect()
     }
@@ -167,9 +194,8 @@ impl<'a> Waiver<'a> {
         }
         v.into_iter()
             .filter(|x| {
-                let rule = x.rule.clone();
-                let by = self.covering(|e| e.checks.iter().any(|t| t.covers_rule(&rule)));
-                self.keep(by, format!("rule:{rule}"))
+                let by = self.covering(FindingId::Rule(&x.rule));
+                self.keep(by, format!("rule:{}", x.rule))
             })
             .collect()
     }

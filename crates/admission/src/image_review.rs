@@ -6,12 +6,13 @@
 //! The image policy decides with its mode: `enforce` denies, `warn` and
 //! `audit` allow with the findings in `auditAnnotations` (an ImageReview
 //! cannot carry warnings), `off` allows everything. Exempt namespaces are
-//! allowed. An ImageReview names no object, so only exceptions whose name
-//! glob is `*` can apply.
+//! allowed. An ImageReview names no object and carries no labels, so only
+//! exceptions without `names` (or whose name glob matches "") and without
+//! `selector` can apply; its kind is `Pod` and its images are matched.
 
 use std::collections::BTreeMap;
 
-use crate::config::Mode;
+use crate::config::{Mode, Subject};
 use crate::extras::{
     format_images, ImageViolation, Waiver, EXCEPTIONS_ANNOTATION, IMAGE_VIOLATIONS_ANNOTATION,
 };
@@ -47,6 +48,8 @@ pub(crate) fn handle(adm: &Admission, body: &[u8]) -> Result<(Vec<u8>, Outcome),
         OperationLabel::Other,
         SubresourceLabel::None,
     );
+    out.kind = "ImageReview".to_string();
+    out.namespace = review.spec.namespace.clone();
     let status = decide(adm, &review, &mut out);
     let bytes = serde_json::to_vec(&ImageReviewOut {
         api_version: IMAGE_REVIEW_API_VERSION,
@@ -86,7 +89,15 @@ fn decide(adm: &Admission, review: &ImageReviewIn, out: &mut Outcome) -> ImageRe
                 })
         })
         .collect();
-    let mut waiver = Waiver::new(&adm.config.exceptions, &spec.namespace, "", adm.today());
+    // The ImagePolicyWebhook plugin reviews pods, which it does not name.
+    let subject = Subject {
+        namespace: &spec.namespace,
+        kind: "Pod",
+        name: "",
+        labels: Vec::new(),
+        images: spec.containers.iter().map(|c| c.image.as_str()).collect(),
+    };
+    let mut waiver = Waiver::new(&adm.config.exceptions, &subject, adm.today());
     let found = waiver.images(found);
     let mut annotations = BTreeMap::new();
     if let Some(report) = waiver.report() {

@@ -219,6 +219,7 @@ impl Admission {
             SubresourceLabel::parse(r.subresource()),
         );
         out.dry_run = r.dry_run.unwrap_or(false);
+        out.identify(r);
         let mut response = self.mutate_inner(r, resource, &mut out);
         response.uid = r.uid.clone();
         (response, out)
@@ -275,7 +276,18 @@ impl Admission {
             return AdmissionResponse::allowed()
                 .with_annotation(EXEMPTION_REASON_ANNOTATION, "runtimeClass");
         }
-        let ops = patch_operations(&self.config.mutation, obj, template);
+        // The patch needs the object as written (which fields are present,
+        // even as null), so mutation reads it as a JSON tree.
+        let doc: Value = match serde_json::from_str(obj.get()) {
+            Ok(v) => v,
+            Err(e) => {
+                out.decision = Decision::Error;
+                out.errors.push(false);
+                return AdmissionResponse::allowed()
+                    .with_annotation(ERROR_ANNOTATION, format!("failed to decode object: {e}"));
+            }
+        };
+        let ops = patch_operations(&self.config.mutation, &doc, template);
         let mut response = AdmissionResponse::allowed();
         if !ops.is_empty() {
             let bytes = serde_json::to_vec(&Value::Array(ops)).unwrap_or_default();

@@ -242,9 +242,23 @@ pub struct Outcome {
     pub mutated: bool,
     /// The request was a dry run (evaluated the same way).
     pub dry_run: bool,
+    /// What the request was about, for log lines: its UID, the object's
+    /// kind, namespace and name (empty when the request does not say).
+    pub uid: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
 }
 
 impl Outcome {
+    /// Copy the request's identity (for log lines).
+    pub(crate) fn identify(&mut self, r: &crate::review::AdmissionRequest) {
+        self.uid.clone_from(&r.uid);
+        self.kind.clone_from(&r.kind.kind);
+        self.namespace.clone_from(&r.namespace);
+        self.name.clone_from(&r.name);
+    }
+
     pub(crate) fn new(
         resource: ResourceLabel,
         operation: OperationLabel,
@@ -265,6 +279,10 @@ impl Outcome {
             features: Vec::new(),
             mutated: false,
             dry_run: false,
+            uid: String::new(),
+            kind: String::new(),
+            namespace: String::new(),
+            name: String::new(),
         }
     }
 

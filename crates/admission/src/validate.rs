@@ -66,6 +66,7 @@ impl Admission {
             SubresourceLabel::parse(r.subresource()),
         );
         out.dry_run = r.dry_run.unwrap_or(false);
+        out.identify(r);
         // Only creates and updates are admitted by PodSecurity (the in-tree
         // plugin handles nothing else; a webhook is registered for nothing
         // else). Upstream would misreport a DELETE of a pod as undecodable.
@@ -100,18 +101,13 @@ impl Admission {
             out.decision = Decision::Error;
             return bad_request_response("failed to decode namespace", None);
         };
-        let labels = match namespace_labels(obj) {
-            Ok(l) => l,
+        let (name, labels) = match namespace_meta(obj) {
+            Ok(m) => m,
             Err(e) => {
                 out.decision = Decision::Error;
                 return bad_request_response("failed to decode object", Some(&e));
             }
         };
-        let name = obj
-            .pointer("/metadata/name")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string();
         let (new_policy, new_errs) = policy_to_evaluate(&labels, self.defaults);
         out.decided_by(new_policy.enforce, EvalMode::Enforce);
         let invalid =
@@ -130,8 +126,8 @@ impl Admission {
                     out.decision = Decision::Error;
                     return bad_request_response("failed to decode  old namespace", None);
                 };
-                let old_labels = match namespace_labels(old) {
-                    Ok(l) => l,
+                let old_labels = match namespace_meta(old) {
+                    Ok((_, l)) => l,
                     Err(e) => {
                         out.decision = Decision::Error;
                         return bad_request_response("failed to decode  old object", Some(&e));
@@ -190,11 +186,13 @@ impl Admission {
         let mut counts: HashMap<String, (String, usize)> = HashMap::new();
         let mut checked = pods.len();
         for (i, pod) in pods.iter().enumerate() {
-            let mut waiver = if self.config.exceptions.mode == Mode::Enforce {
-                Waiver::new(
+            let mut waiver = if self.config.exceptions.mode() == Mode::Enforce {
+                Waiver::for_pod(
                     &self.config.exceptions,
                     namespace,
+                    "Pod",
                     workload_name("", pod),
+                    pod,
                     today,
                 )
             } else {
@@ -415,10 +413,12 @@ impl Admission {
             );
             out.errors.push(false);
         }
-        let mut waiver = Waiver::new(
+        let mut waiver = Waiver::for_pod(
             &self.config.exceptions,
             &r.namespace,
+            &r.kind.kind,
             workload_name(&r.name, pod),
+            pod,
             self.today(),
         );
         let eval = |lv: LevelVersion, waiver: &mut Waiver| -> Vec<Violation> {
@@ -607,9 +607,14 @@ fn forbidden_reason(v: &[Violation]) -> String {
         .join(", ")
 }
 
-fn namespace_labels(obj: &serde_json::Value) -> Result<BTreeMap<String, String>, String> {
+/// A Namespace's name and labels, decoded from the raw object.
+fn namespace_meta(
+    obj: &serde_json::value::RawValue,
+) -> Result<(String, BTreeMap<String, String>), String> {
     #[derive(serde::Deserialize, Default)]
     struct Meta {
+        #[serde(default)]
+        name: Option<String>,
         #[serde(default)]
         labels: Option<BTreeMap<String, String>>,
     }
@@ -618,12 +623,15 @@ fn namespace_labels(obj: &serde_json::Value) -> Result<BTreeMap<String, String>,
         #[serde(default)]
         metadata: Option<Meta>,
     }
-    use serde::Deserialize;
-    if !obj.is_object() {
+    if !obj.get().trim_start().starts_with('{') {
         return Err("expected an object".into());
     }
-    let ns = Ns::deserialize(obj).map_err(|e| e.to_string())?;
-    Ok(ns.metadata.and_then(|m| m.labels).unwrap_or_default())
+    let ns: Ns = serde_json::from_str(obj.get()).map_err(|e| e.to_string())?;
+    let meta = ns.metadata.unwrap_or_default();
+    Ok((
+        meta.name.unwrap_or_default(),
+        meta.labels.unwrap_or_default(),
+    ))
 }
 
 /// Upstream `isSignificantPodUpdate`: only images and seccomp annotations

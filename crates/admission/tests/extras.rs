@@ -361,3 +361,200 @@ container \"app\": image \"docker.io/library/nginx:latest\" uses the tag \"lates
         "{err}"
     );
 }
+
+#[test]
+fn exceptions_as_a_bare_list_are_enforced() {
+    // podgate.yaml's shape: a list without a mode means enforce.
+    let adm = with_extras(
+        json!({"exceptions": [
+            {"namespaces": ["legacy"], "names": ["billing-*"], "checks": ["pss:*"], "reason": "r"}]}),
+        &[("legacy", &[("enforce", "baseline")])],
+    );
+    assert_eq!(adm.config().exceptions.mode(), Mode::Enforce);
+    let (resp, _) = validate(
+        &adm,
+        &Req::pod("CREATE", "legacy", privileged_pod("billing-0")),
+    );
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived hostNamespaces, privileged (reason: \"r\")"
+    );
+    // No namespace selector: every namespace.
+    let adm = with_extras(
+        json!({"exceptions": [{"checks": ["privileged", "hostNamespaces"], "reason": "r"}]}),
+        &[("team-b", &[("enforce", "baseline")])],
+    );
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-b", privileged_pod("x")));
+    assert_eq!(resp["allowed"], true, "{resp}");
+}
+
+#[test]
+fn exceptions_match_kinds() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
+    let adm = with_extras(
+        json!({"images": {"mode": "enforce"}, "exceptions": [
+            {"kinds": ["deployment"], "checks": ["image:*"], "reason": "rollout in progress"}]}),
+        ns,
+    );
+    let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                        "spec": {"template": {"spec": unpinned_pod("x")["spec"]}}});
+    let (resp, _) = validate(
+        &adm,
+        &Req::workload("apps", "deployments", "Deployment", "team-a", deploy),
+    );
+    assert_eq!(resp["allowed"], true);
+    assert!(resp.get("warnings").is_none(), "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived image:unpinned (reason: \"rollout in progress\")"
+    );
+    // A bare Pod is another kind.
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
+    assert_eq!(
+        resp["status"]["message"],
+        format!("pods \"web\" is forbidden: violates podgate image policy: {UNPINNED}")
+    );
+}
+
+#[test]
+fn exceptions_match_the_pod_template_labels() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[("enforce", "baseline")])];
+    let adm = with_extras(
+        json!({"exceptions": {"mode": "enforce", "entries": [
+            {"namespace": "team-a", "selector": {"app": "node-agent"}, "checks": ["pss:hostNamespaces", "privileged"],
+             "reason": "node agent"}]}}),
+        ns,
+    );
+    let mut agent = privileged_pod("agent-x1");
+    agent["metadata"]["labels"] = json!({"app": "node-agent", "tier": "system"});
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", agent));
+    assert_eq!(resp["allowed"], true, "{resp}");
+    let mut other = privileged_pod("agent-x1");
+    other["metadata"]["labels"] = json!({"app": "web"});
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", other));
+    assert_eq!(resp["allowed"], false);
+
+    // For a workload, the pod template's labels.
+    let adm = with_extras(
+        json!({"exceptions": [{"selector": {"app": "node-agent"}, "checks": ["*"], "reason": "node agent"}]}),
+        &[("team-a", &[("warn", "baseline")])],
+    );
+    let ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+                    "spec": {"template": {"metadata": {"labels": {"app": "node-agent"}},
+                                          "spec": privileged_pod("x")["spec"]}}});
+    let (resp, _) = validate(
+        &adm,
+        &Req::workload("apps", "daemonsets", "DaemonSet", "team-a", ds),
+    );
+    assert!(resp.get("warnings").is_none(), "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived hostNamespaces, privileged (reason: \"node agent\")"
+    );
+}
+
+#[test]
+fn exceptions_match_container_images() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
+    let adm = with_extras(
+        json!({"images": {"mode": "enforce"}, "exceptions": [
+            {"images": ["nginx:*"], "checks": ["image:unpinned"], "reason": "upstream nginx"}]}),
+        ns,
+    );
+    // Any container's image selects the workload (here the app container;
+    // the init container's finding is waived with it).
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived image:unpinned (reason: \"upstream nginx\")"
+    );
+    // Ephemeral containers count too.
+    let old = restricted_pod("web");
+    let mut new = old.clone();
+    new["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "nginx:latest"}]);
+    let (resp, _) = validate(
+        &adm,
+        &Req::pod("UPDATE", "team-a", new)
+            .update(old)
+            .sub("ephemeralcontainers"),
+    );
+    assert_eq!(resp["allowed"], true, "{resp}");
+    // No container image matches: not covered.
+    let mut p = unpinned_pod("web");
+    p["spec"]["containers"][0]["image"] = json!("busybox:latest");
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", p));
+    assert_eq!(resp["allowed"], false);
+}
+
+#[test]
+fn exceptions_waive_rules_and_image_codes() {
+    let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
+    let config = |checks: Value| {
+        json!({"images": {"mode": "enforce"}, "rules": {"mode": "enforce"},
+               "exceptions": [{"namespace": "team-a", "checks": checks, "reason": "r"}]})
+    };
+    let req = Req::pod("CREATE", "team-a", unpinned_pod("web"));
+    // A bare rule ID, a prefixed one and a custom image code.
+    let adm = with_extras(
+        config(json!([
+            "resources-memory-limit",
+            "rule:service-account-default",
+            "image:unpinned"
+        ])),
+        ns,
+    );
+    let (resp, _) = validate(&adm, &req);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived image:unpinned, rule:resources-memory-limit, rule:service-account-default (reason: \"r\")"
+    );
+    // rule:* waives the rules only.
+    let adm = with_extras(config(json!(["rule:*"])), ns);
+    let (resp, _) = validate(&adm, &req);
+    assert_eq!(
+        resp["status"]["message"],
+        format!("pods \"web\" is forbidden: violates podgate image policy: {UNPINNED}")
+    );
+    // image-policy (podgate.yaml's spelling) waives every image finding;
+    // another code waives nothing.
+    let adm = with_extras(config(json!(["image-policy", "rule:*"])), ns);
+    assert_eq!(validate(&adm, &req).0["allowed"], true);
+    let adm = with_extras(config(json!(["image:LatestTag", "rule:*"])), ns);
+    assert_eq!(validate(&adm, &req).0["allowed"], false);
+}
+
+#[test]
+fn exceptions_apply_to_the_namespace_dry_run() {
+    let mut c = cluster(&[]);
+    let mut agent = privileged_pod("agent-0");
+    agent["metadata"]["labels"] = json!({"app": "node-agent"});
+    c.pods.insert(
+        "team-a".into(),
+        vec![
+            serde_json::from_value(agent).unwrap(),
+            serde_json::from_value(privileged_pod("db-0")).unwrap(),
+        ],
+    );
+    let adm = admission_with(
+        json!({"exceptions": [{"kinds": ["Pod"], "selector": {"app": "node-agent"},
+                               "checks": ["pss:*"], "reason": "node agent"}]}),
+        c,
+    );
+    let req = Req::namespace(
+        "UPDATE",
+        "team-a",
+        &[("enforce", "baseline")],
+        Some(&[("enforce", "privileged")]),
+    );
+    let (resp, _) = validate(&adm, &req);
+    assert_eq!(
+        resp["warnings"],
+        json!([
+            "existing pods in namespace \"team-a\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "db-0: host namespaces, privileged"
+        ])
+    );
+}

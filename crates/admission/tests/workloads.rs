@@ -148,9 +148,9 @@ fn workloads_fail_open() {
     );
     assert_eq!(resp["allowed"], true);
     let err = resp["auditAnnotations"]["error"].as_str().unwrap();
-    assert!(
-        err.starts_with("failed to decode object: spec.template: invalid type: string \"yes\""),
-        "{err}"
+    assert_eq!(
+        err,
+        "failed to decode object: spec.template: spec.hostNetwork: invalid type: string \"yes\", expected a boolean"
     );
     assert_eq!(
         (out.decision, out.errors.clone()),

@@ -22,20 +22,57 @@
 //!     names: ["node-exporter*"]
 //!     selector: {app: node-exporter}
 //!     images: ["quay.io/prometheus/*"]
-//!     checks: [hostNamespaces, hostPorts]   # Pod Security check IDs, rule IDs, or "*"
+//!     checks: [hostNamespaces, hostPorts]   # see "Exceptions" below
 //!     expires: 2027-06-30
 //! ```
 //!
 //! Unknown keys and bad values are rejected with the file's line and column
-//! and, for misspelt keys and IDs, a suggestion. Exceptions are matched by
-//! [`Exceptions`]; everything here is pure.
+//! and, for misspelt keys and IDs, a suggestion. Everything here is pure.
+//!
+//! # Exceptions: one format for CI and the cluster
+//!
+//! `podgate scan` (this file's `exceptions:`) and the webhook
+//! (`podgate serve`: the admission configuration's `exceptions.entries`, or a
+//! podgate.yaml given with `--exceptions`) read the same entry,
+//! [`ExceptionSpec`], validate it with the same code
+//! ([`ExceptionSpec::validate`]) into an [`Exception`], and match it the
+//! same way ([`Exception::applies_to`], [`Exception::covers`]).
+//!
+//! Selectors (all optional; a missing or empty one matches everything, an
+//! entry applies when every selector given matches):
+//!
+//! | key | matches |
+//! | --- | --- |
+//! | `namespaces` (globs), or `namespace` (one glob) | the object's namespace |
+//! | `names` (globs), or `name` (one glob) | the workload's name (webhook: the request's name, else the pod's `name`, else its `generateName`) |
+//! | `kinds` | the kind, case-insensitively (`Pod`, `Deployment`, `CronJob`, ...) |
+//! | `selector` (labels) | every pair is among the workload's or its pod template's labels (the webhook sees the pod template's labels; for a Pod, the pod's) |
+//! | `images` (globs) | any container image (init and ephemeral containers included), as written in the manifest |
+//!
+//! Globs: `*` is any run of characters, `?` one character. Setting both
+//! `namespace` and `namespaces` (or `name` and `names`) is an error.
+//!
+//! `checks` ([`ExceptionTarget`]), at least one:
+//!
+//! | form | waives |
+//! | --- | --- |
+//! | `runAsNonRoot`, `pss:runAsNonRoot` | one Pod Security check |
+//! | `pss:*` | every Pod Security check |
+//! | `resources-cpu-limit`, `rule:resources-cpu-limit` | one hardening rule |
+//! | `rule:*` | every hardening rule |
+//! | `image-policy`, `image:*` | every image-policy finding |
+//! | `image:LatestTag` | one image-policy finding code ([`crate::image::ImageViolationCode`]) |
+//! | `*` | everything |
+//!
+//! `reason` is required; `expires` (`YYYY-MM-DD`, optional) is the last day,
+//! in UTC, on which the exception applies.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::image::ImagePolicy;
-use crate::load::{load, Limits};
+use crate::image::{ImagePolicy, ImageViolationCode};
+use crate::load::{load, Limits, Positions};
 use crate::path::{FieldPath, PathSeg};
 use crate::pss::{CheckId, Level, Version};
 use crate::rules::{self, Severity};
@@ -69,22 +106,370 @@ pub struct RulesConfig {
     pub severity: BTreeMap<String, Severity>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+/// One exception as written: the union of the two released shapes
+/// (podgate.yaml's `exceptions[]` and the webhook's `exceptions.entries[]`).
+/// [`ExceptionSpec::validate`] checks it and makes an [`Exception`].
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Exception {
+pub struct ExceptionSpec {
     pub reason: String,
+    /// One namespace glob: `namespace: x` is `namespaces: [x]`.
     #[serde(default)]
-    pub namespaces: Vec<String>,
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub namespaces: Option<Vec<String>>,
+    /// One name glob: `name: x` is `names: [x]`.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
     #[serde(default)]
     pub kinds: Vec<String>,
-    #[serde(default)]
-    pub names: Vec<String>,
     #[serde(default)]
     pub selector: BTreeMap<String, String>,
     #[serde(default)]
     pub images: Vec<String>,
     pub checks: Vec<String>,
+    #[serde(default)]
     pub expires: Option<String>,
+}
+
+/// A validated exception. Empty selector lists match everything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    pub reason: String,
+    /// Namespace globs (`namespace` and `namespaces` merged).
+    pub namespaces: Vec<String>,
+    /// Kind names, compared case-insensitively.
+    pub kinds: Vec<String>,
+    /// Name globs (`name` and `names` merged).
+    pub names: Vec<String>,
+    /// Labels that must all be present.
+    pub selector: BTreeMap<String, String>,
+    /// Image globs; any container image may match.
+    pub images: Vec<String>,
+    /// `checks` as written (for reports).
+    pub checks: Vec<String>,
+    /// `checks`, parsed, in the same order.
+    pub targets: Vec<ExceptionTarget>,
+    /// Last day (UTC) on which the exception applies.
+    pub expires: Option<Date>,
+}
+
+/// Which IDs `rule:<id>` and `image:<code>` may name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strictness {
+    /// Only podgate's rules and image-policy codes; anything else is an
+    /// error with a suggestion (podgate.yaml, `podgate serve --exceptions`).
+    #[default]
+    Builtin,
+    /// Also IDs podgate does not know: an admission engine may run custom
+    /// image and rule checks with their own codes, and the webhook's
+    /// configuration has always accepted them. Bare IDs are still checked.
+    AllowCustom,
+}
+
+/// What an exception waives (one `checks` entry).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExceptionTarget {
+    /// `*`: everything.
+    All,
+    /// A Pod Security check ID (`runAsNonRoot`, `capabilities_restricted`),
+    /// optionally written `pss:<id>`.
+    Check(CheckId),
+    /// `pss:*`: every Pod Security check.
+    AllChecks,
+    /// `image:<code>`, or `image:*` / `image-policy` (`None`).
+    Image(Option<String>),
+    /// A rule ID, optionally written `rule:<id>`, or `rule:*` (`None`).
+    Rule(Option<String>),
+}
+
+/// A finding an exception may waive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingId<'a> {
+    /// A Pod Security violation.
+    Check(CheckId),
+    /// A hardening-rule finding, by rule ID.
+    Rule(&'a str),
+    /// An image-policy finding, by code (`LatestTag`, ...).
+    Image(&'a str),
+}
+
+/// A problem in one exception; `path` is relative to the entry
+/// (`checks[0]`, `expires`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExceptionError {
+    pub path: FieldPath,
+    pub message: String,
+}
+
+impl std::fmt::Display for ExceptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+const TARGET_FORMS: &str = "expected a Pod Security check ID (runAsNonRoot), a rule ID (resources-cpu-limit), \"image-policy\", \"pss:*\", \"rule:*\", \"image:*\", \"image:<code>\" or \"*\"";
+
+impl ExceptionTarget {
+    /// Parse one `checks` entry. Errors name the entry and, for a likely
+    /// typo, suggest the intended ID.
+    pub fn parse(s: &str, ids: Strictness) -> Result<ExceptionTarget, String> {
+        if s == "*" {
+            return Ok(ExceptionTarget::All);
+        }
+        if s == "image-policy" {
+            return Ok(ExceptionTarget::Image(None));
+        }
+        if let Some((prefix, id)) = s.split_once(':') {
+            if matches!(prefix, "pss" | "rule" | "image") {
+                return Self::parse_prefixed(s, prefix, id, ids);
+            }
+        }
+        if let Some(c) = CheckId::parse(s) {
+            return Ok(ExceptionTarget::Check(c));
+        }
+        if rules::rule(s).is_some() {
+            return Ok(ExceptionTarget::Rule(Some(s.to_string())));
+        }
+        let candidates = CheckId::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .chain(rules::catalogue().iter().map(|r| r.id))
+            .chain(["image-policy"]);
+        Err(format!(
+            "unknown check or rule {s:?}{}; {TARGET_FORMS}",
+            hint(s, "", candidates)
+        ))
+    }
+
+    fn parse_prefixed(s: &str, prefix: &str, id: &str, ids: Strictness) -> Result<Self, String> {
+        if id.is_empty() {
+            return Err(format!(
+                "{s:?} names nothing: write {prefix}:<id>, or {prefix}:* for all"
+            ));
+        }
+        let all = id == "*";
+        let custom = ids == Strictness::AllowCustom;
+        match prefix {
+            "pss" if all => Ok(ExceptionTarget::AllChecks),
+            "pss" => CheckId::parse(id)
+                .map(ExceptionTarget::Check)
+                .ok_or_else(|| {
+                    let candidates = CheckId::ALL.iter().map(|c| c.as_str());
+                    format!(
+                        "unknown Pod Security check {id:?} in {s:?}{}",
+                        hint(id, "pss:", candidates)
+                    )
+                }),
+            "rule" if all => Ok(ExceptionTarget::Rule(None)),
+            "rule" if custom || rules::rule(id).is_some() => {
+                Ok(ExceptionTarget::Rule(Some(id.to_string())))
+            }
+            "rule" => {
+                let candidates = rules::catalogue().iter().map(|r| r.id);
+                Err(format!(
+                    "unknown rule {id:?} in {s:?}{}",
+                    hint(id, "rule:", candidates)
+                ))
+            }
+            _ if all => Ok(ExceptionTarget::Image(None)),
+            _ if custom || ImageViolationCode::parse(id).is_some() => {
+                Ok(ExceptionTarget::Image(Some(id.to_string())))
+            }
+            _ => {
+                let codes = ImageViolationCode::ALL.iter().map(|c| c.as_str());
+                let known = codes.clone().collect::<Vec<_>>().join(", ");
+                Err(format!(
+                    "unknown image-policy code {id:?} in {s:?}{}; the codes are {known}",
+                    hint(id, "image:", codes)
+                ))
+            }
+        }
+    }
+
+    /// Whether this target waives `finding`.
+    pub fn covers(&self, finding: FindingId<'_>) -> bool {
+        match (self, finding) {
+            (ExceptionTarget::All, _) => true,
+            (ExceptionTarget::AllChecks, FindingId::Check(_)) => true,
+            (ExceptionTarget::Check(c), FindingId::Check(id)) => *c == id,
+            (ExceptionTarget::Rule(None), FindingId::Rule(_)) => true,
+            (ExceptionTarget::Rule(Some(r)), FindingId::Rule(id)) => r == id,
+            (ExceptionTarget::Image(None), FindingId::Image(_)) => true,
+            (ExceptionTarget::Image(Some(c)), FindingId::Image(code)) => c == code,
+            _ => false,
+        }
+    }
+
+    pub fn covers_check(&self, id: CheckId) -> bool {
+        self.covers(FindingId::Check(id))
+    }
+
+    pub fn covers_image(&self, code: &str) -> bool {
+        self.covers(FindingId::Image(code))
+    }
+
+    pub fn covers_rule(&self, rule: &str) -> bool {
+        self.covers(FindingId::Rule(rule))
+    }
+
+    /// False for `rule:<id>` and `image:<code>` naming something podgate
+    /// itself never reports (accepted with [`Strictness::AllowCustom`]).
+    pub fn is_builtin(&self) -> bool {
+        match self {
+            ExceptionTarget::Rule(Some(r)) => rules::rule(r).is_some(),
+            ExceptionTarget::Image(Some(c)) => ImageViolationCode::parse(c).is_some(),
+            _ => true,
+        }
+    }
+}
+
+impl ExceptionSpec {
+    /// Check the entry and build the [`Exception`]; every problem is
+    /// returned, each with its path inside the entry.
+    pub fn validate(self, ids: Strictness) -> Result<Exception, Vec<ExceptionError>> {
+        let mut errors = Vec::new();
+        let at = |key: &'static str| FieldPath::root().child(key);
+        if self.reason.trim().is_empty() {
+            errors.push(ExceptionError {
+                path: at("reason"),
+                message: "an exception needs a reason".into(),
+            });
+        }
+        let mut one_or_many = |one: Option<String>,
+                               many: Option<Vec<String>>,
+                               key: &'static str,
+                               keys: &'static str| {
+            match (one, many) {
+                (Some(_), Some(list)) => {
+                    errors.push(ExceptionError {
+                        path: at(key),
+                        message: format!(
+                            "{key} and {keys} are both set; use {key} for one glob or {keys} for a list, not both"
+                        ),
+                    });
+                    list
+                }
+                (Some(one), None) => vec![one],
+                (None, many) => many.unwrap_or_default(),
+            }
+        };
+        let empty_namespace = self.namespace.as_deref() == Some("");
+        let namespaces = one_or_many(self.namespace, self.namespaces, "namespace", "namespaces");
+        let names = one_or_many(self.name, self.names, "name", "names");
+        if empty_namespace {
+            errors.push(ExceptionError {
+                path: at("namespace"),
+                message: "must not be empty (use \"*\", or leave it out, for every namespace)"
+                    .into(),
+            });
+        }
+        let mut targets = Vec::with_capacity(self.checks.len());
+        if self.checks.is_empty() {
+            errors.push(ExceptionError {
+                path: at("checks"),
+                message:
+                    "list what this exception waives: check or rule IDs, image-policy, or \"*\""
+                        .into(),
+            });
+        }
+        for (j, c) in self.checks.iter().enumerate() {
+            match ExceptionTarget::parse(c, ids) {
+                Ok(t) => targets.push(t),
+                Err(message) => errors.push(ExceptionError {
+                    path: at("checks").child(j),
+                    message,
+                }),
+            }
+        }
+        let expires = match self.expires.as_deref().map(str::parse::<Date>).transpose() {
+            Ok(d) => d,
+            Err(message) => {
+                errors.push(ExceptionError {
+                    path: at("expires"),
+                    message,
+                });
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Exception {
+            reason: self.reason,
+            namespaces,
+            kinds: self.kinds,
+            names,
+            selector: self.selector,
+            images: self.images,
+            checks: self.checks,
+            targets,
+            expires,
+        })
+    }
+}
+
+impl Exception {
+    /// Decode an [`ExceptionSpec`] and validate it; errors are one message
+    /// (`checks[0]: ...; expires: ...`) at the entry's path.
+    pub fn deserialize_with<'de, D: serde::Deserializer<'de>>(
+        d: D,
+        ids: Strictness,
+    ) -> Result<Exception, D::Error> {
+        ExceptionSpec::deserialize(d)?
+            .validate(ids)
+            .map_err(|errs| {
+                let msgs: Vec<String> = errs.iter().map(ToString::to_string).collect();
+                serde::de::Error::custom(msgs.join("; "))
+            })
+    }
+
+    /// Not expired on `today` (the expiry day itself still counts).
+    pub fn is_active(&self, today: Date) -> bool {
+        self.expires.is_none_or(|d| today <= d)
+    }
+
+    /// Whether every selector of the entry matches `subject`.
+    pub fn applies_to(&self, subject: &Subject<'_>) -> bool {
+        (self.namespaces.is_empty()
+            || self
+                .namespaces
+                .iter()
+                .any(|p| glob_match(p, subject.namespace)))
+            && (self.kinds.is_empty()
+                || self
+                    .kinds
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(subject.kind)))
+            && (self.names.is_empty() || self.names.iter().any(|p| glob_match(p, subject.name)))
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
+            && (self.images.is_empty()
+                || subject
+                    .images
+                    .iter()
+                    .any(|img| self.images.iter().any(|p| glob_match(p, img))))
+    }
+
+    /// Whether one of the entry's targets waives `finding`.
+    pub fn covers(&self, finding: FindingId<'_>) -> bool {
+        self.targets.iter().any(|t| t.covers(finding))
+    }
+}
+
+impl<'de> Deserialize<'de> for Exception {
+    /// With [`Strictness::Builtin`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Exception::deserialize_with(d, Strictness::Builtin)
+    }
 }
 
 /// A problem in the configuration file, with its position.
@@ -95,49 +480,51 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// A civil date (for exception expiry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A civil date (proleptic Gregorian, UTC), for exception expiry. Orders
+/// chronologically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     pub year: i32,
     pub month: u32,
     pub day: u32,
 }
 
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 impl Date {
-    /// Parse `YYYY-MM-DD`.
+    /// Parse `YYYY-MM-DD`, strictly: four-digit year, two-digit month and
+    /// day, and a day that exists (`2027-02-30` is not a date).
     pub fn parse(s: &str) -> Option<Date> {
-        let mut it = s.split('-');
-        let (y, m, d) = (it.next()?, it.next()?, it.next()?);
-        if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let date = Date {
-            year: y.parse().ok()?,
-            month: m.parse().ok()?,
-            day: d.parse().ok()?,
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let part = s.get(r)?;
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
         };
-        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
-        let days = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ];
-        let ok = (1..=12).contains(&date.month)
-            && date.day >= 1
-            && date.day <= days[(date.month - 1) as usize];
-        ok.then_some(date)
+        let date = Date {
+            year: i32::try_from(num(0..4)?).ok()?,
+            month: num(5..7)?,
+            day: num(8..10)?,
+        };
+        (date.day >= 1 && date.day <= days_in_month(date.year, date.month)).then_some(date)
     }
 
-    /// The civil date of a Unix timestamp (UTC), by Howard Hinnant's algorithm.
+    /// The civil date `days` days after 1970-01-01, by Howard Hinnant's
+    /// algorithm.
     pub fn from_unix_days(days: i64) -> Date {
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
@@ -150,20 +537,46 @@ impl Date {
         let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
         Date { year, month, day }
     }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn unix_days(self) -> i64 {
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The UTC date of a point in time.
+    pub fn from_system_time(t: std::time::SystemTime) -> Date {
+        let secs = match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX) - 1,
+        };
+        Date::from_unix_days(secs.div_euclid(86_400))
+    }
+
+    /// Today (UTC).
+    pub fn today() -> Date {
+        Date::from_system_time(std::time::SystemTime::now())
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+    /// [`Date::parse`], with an error message.
+    fn from_str(s: &str) -> Result<Date, String> {
+        Date::parse(s).ok_or_else(|| format!("invalid date {s:?}: expected YYYY-MM-DD"))
+    }
 }
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
-}
-
-/// Every ID an exception or rule setting may name.
-fn known_ids() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
-    v.extend(rules::catalogue().iter().map(|r| r.id));
-    v.push("image-policy");
-    v
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -192,8 +605,13 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 fn did_you_mean(word: &str, candidates: Vec<&'static str>) -> String {
+    hint(word, "", candidates)
+}
+
+/// ` (did you mean "<prefix><closest>"?)`, or nothing.
+fn hint<'a>(word: &str, prefix: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     match suggest(word, candidates) {
-        Some(s) => format!(" (did you mean {s:?}?)"),
+        Some(s) => format!(" (did you mean \"{prefix}{s}\"?)"),
         None => String::new(),
     }
 }
@@ -240,6 +658,18 @@ impl Config {
                             fp.0.push(PathSeg::from(key.clone()))
                         }
                         _ => {}
+                    }
+                }
+                // An exception entry that decoded but failed validation:
+                // report every problem of every entry at its own line.
+                if let [PathSeg::Key(k), PathSeg::Index(i)] = fp.segments() {
+                    if k == "exceptions"
+                        && ExceptionSpec::deserialize(&doc.value["exceptions"][*i]).is_ok()
+                    {
+                        let precise = exception_errors(&doc.value, &doc.positions);
+                        if !precise.is_empty() {
+                            return Err(precise);
+                        }
                     }
                 }
                 let raw = e.to_string();
@@ -314,38 +744,7 @@ impl Config {
                 err(FieldPath::root().child("imagePolicy"), e);
             }
         }
-        let ids = known_ids();
-        for (i, ex) in config.exceptions.iter().enumerate() {
-            let base = FieldPath::root().child("exceptions").child(i);
-            if ex.reason.trim().is_empty() {
-                err(base.child("reason"), "an exception needs a reason".into());
-            }
-            if ex.checks.is_empty() {
-                err(
-                    base.child("checks"),
-                    "list the check or rule IDs this exception covers (or \"*\")".into(),
-                );
-            }
-            for (j, c) in ex.checks.iter().enumerate() {
-                if c != "*" && !ids.contains(&c.as_str()) {
-                    err(
-                        base.child("checks").child(j),
-                        format!(
-                            "unknown check or rule {c:?}{}",
-                            did_you_mean(c, ids.clone())
-                        ),
-                    );
-                }
-            }
-            if let Some(d) = &ex.expires {
-                if Date::parse(d).is_none() {
-                    err(
-                        base.child("expires"),
-                        format!("{d:?} is not a date (use YYYY-MM-DD)"),
-                    );
-                }
-            }
-        }
+        // Exceptions were validated while decoding (see `exception_errors`).
         if errors.is_empty() {
             Ok(config)
         } else {
@@ -365,6 +764,34 @@ impl Config {
     pub fn rule_severity(&self, id: &str, default: Severity) -> Severity {
         self.rules.severity.get(id).copied().unwrap_or(default)
     }
+}
+
+/// The validation errors of every `exceptions[i]` entry that decodes as an
+/// [`ExceptionSpec`], with positions (entries that do not decode are
+/// reported by serde).
+fn exception_errors(value: &serde_json::Value, positions: &Positions) -> Vec<ConfigError> {
+    let Some(list) = value.get("exceptions").and_then(|v| v.as_array()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, entry) in list.iter().enumerate() {
+        let Ok(spec) = ExceptionSpec::deserialize(entry) else {
+            continue;
+        };
+        if let Err(errs) = spec.validate(Strictness::Builtin) {
+            let base = FieldPath::root().child("exceptions").child(i);
+            for e in errs {
+                let path = e.path.prefixed(&base);
+                let pos = positions.nearest(path.segments());
+                out.push(ConfigError {
+                    line: pos.line,
+                    column: pos.column,
+                    message: format!("{path}: {}", e.message),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// `*` (any run of characters) and `?` (one character) glob.
@@ -398,14 +825,16 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 /// What an exception is matched against.
 pub struct Subject<'a> {
     pub namespace: &'a str,
+    /// `Pod`, `Deployment`, `CronJob`, ...
     pub kind: &'a str,
     pub name: &'a str,
     /// Labels of the workload and of its pod template.
     pub labels: Vec<&'a BTreeMap<String, String>>,
+    /// Every container image (init and ephemeral containers included).
     pub images: Vec<&'a str>,
 }
 
-/// Exceptions with their state for one run (expiry, use counts).
+/// Exceptions with their state for one run (expiry).
 pub struct Exceptions {
     pub list: Vec<Exception>,
     active: Vec<bool>,
@@ -413,15 +842,7 @@ pub struct Exceptions {
 
 impl Exceptions {
     pub fn new(list: Vec<Exception>, today: Date) -> Self {
-        let active = list
-            .iter()
-            .map(|e| {
-                e.expires
-                    .as_deref()
-                    .and_then(Date::parse)
-                    .is_none_or(|d| d >= today)
-            })
-            .collect();
+        let active = list.iter().map(|e| e.is_active(today)).collect();
         Exceptions { list, active }
     }
 
@@ -430,26 +851,10 @@ impl Exceptions {
         (0..self.list.len()).filter(|i| !self.active[*i]).collect()
     }
 
-    /// The first active exception covering `id` for `subject`.
-    pub fn matching(&self, subject: &Subject, id: &str) -> Option<usize> {
+    /// The first active exception waiving `finding` for `subject`.
+    pub fn matching(&self, subject: &Subject, finding: FindingId<'_>) -> Option<usize> {
         self.list.iter().enumerate().find_map(|(i, e)| {
-            let ok = self.active[i]
-                && e.checks.iter().any(|c| c == "*" || c == id)
-                && (e.namespaces.is_empty()
-                    || e.namespaces
-                        .iter()
-                        .any(|p| glob_match(p, subject.namespace)))
-                && (e.kinds.is_empty()
-                    || e.kinds.iter().any(|k| k.eq_ignore_ascii_case(subject.kind)))
-                && (e.names.is_empty() || e.names.iter().any(|p| glob_match(p, subject.name)))
-                && e.selector
-                    .iter()
-                    .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
-                && (e.images.is_empty()
-                    || subject
-                        .images
-                        .iter()
-                        .any(|img| e.images.iter().any(|p| glob_match(p, img))));
+            let ok = self.active[i] && e.covers(finding) && e.applies_to(subject);
             ok.then_some(i)
         })
     }
@@ -563,6 +968,43 @@ exceptions:
         assert!(Date::parse("2024-02-29").is_some());
         assert_eq!(Date::from_unix_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix_days(20_417).to_string(), "2025-11-25");
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "2027-12-31",
+            "1969-12-31",
+            "0001-01-01",
+        ] {
+            let d = Date::parse(s).unwrap();
+            assert_eq!(d.to_string(), s);
+            assert_eq!(Date::from_unix_days(d.unix_days()), d);
+        }
+        assert_eq!(Date::parse("1970-01-02").unwrap().unix_days(), 1);
+        for bad in [
+            "2027-02-30",
+            "2100-02-29",
+            "2027-1-01",
+            "2027-01-1",
+            "+027-01-01",
+            "2027-00-10",
+            "2027-01-00",
+            "2027/01/01",
+            "2027-01-01 ",
+            "２０２７-01-01",
+            "",
+        ] {
+            assert!(Date::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            "2027-02-30".parse::<Date>().unwrap_err(),
+            "invalid date \"2027-02-30\": expected YYYY-MM-DD"
+        );
+        assert!(Date::parse("2027-06-30") < Date::parse("2027-07-01"));
+        assert!(Date::parse("2026-12-31") < Date::parse("2027-01-01"));
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 5);
+        assert_eq!(Date::from_system_time(t).to_string(), "1971-01-01");
+        let t = std::time::UNIX_EPOCH - std::time::Duration::from_secs(5);
+        assert_eq!(Date::from_system_time(t).to_string(), "1969-12-31");
     }
 
     #[test]
@@ -578,6 +1020,194 @@ exceptions:
         assert!(!glob_match("web", "web-2"));
     }
 
+    fn spec(yaml: &str) -> Result<Exception, Vec<ExceptionError>> {
+        // A document starting with `{` is read as JSON: nest the flow map.
+        let doc = load(format!("e: {yaml}").as_bytes(), &Limits::default())
+            .remove(0)
+            .unwrap();
+        ExceptionSpec::deserialize(&doc.value["e"])
+            .unwrap()
+            .validate(Strictness::Builtin)
+    }
+
+    fn target(s: &str) -> Result<ExceptionTarget, String> {
+        ExceptionTarget::parse(s, Strictness::Builtin)
+    }
+
+    #[test]
+    fn every_target_form_parses() {
+        use ExceptionTarget as T;
+        assert_eq!(target("*"), Ok(T::All));
+        assert_eq!(target("runAsNonRoot"), Ok(T::Check(CheckId::RunAsNonRoot)));
+        assert_eq!(
+            target("pss:capabilities_restricted"),
+            Ok(T::Check(CheckId::CapabilitiesRestricted))
+        );
+        assert_eq!(target("pss:*"), Ok(T::AllChecks));
+        assert_eq!(
+            target("resources-cpu-limit"),
+            Ok(T::Rule(Some("resources-cpu-limit".into())))
+        );
+        assert_eq!(
+            target("rule:resources-cpu-limit"),
+            Ok(T::Rule(Some("resources-cpu-limit".into())))
+        );
+        assert_eq!(target("rule:*"), Ok(T::Rule(None)));
+        assert_eq!(target("image-policy"), Ok(T::Image(None)));
+        assert_eq!(target("image:*"), Ok(T::Image(None)));
+        assert_eq!(
+            target("image:LatestTag"),
+            Ok(T::Image(Some("LatestTag".into())))
+        );
+        for code in ImageViolationCode::ALL {
+            assert!(target(&format!("image:{}", code.as_str())).is_ok());
+        }
+    }
+
+    #[test]
+    fn bad_targets_suggest_the_intended_id() {
+        let e = target("runAsNonRot").unwrap_err();
+        assert!(
+            e.starts_with(
+                "unknown check or rule \"runAsNonRot\" (did you mean \"runAsNonRoot\"?); expected"
+            ),
+            "{e}"
+        );
+        let e = target("pss:runAsNonRot").unwrap_err();
+        assert!(e.contains("(did you mean \"pss:runAsNonRoot\"?)"), "{e}");
+        let e = target("pss:resources-cpu-limit").unwrap_err();
+        assert!(e.starts_with("unknown Pod Security check"), "{e}");
+        let e = target("rule:resources-cpu-limt").unwrap_err();
+        assert!(
+            e.contains("(did you mean \"rule:resources-cpu-limit\"?)"),
+            "{e}"
+        );
+        let e = target("image:latesttag").unwrap_err();
+        assert!(e.contains("(did you mean \"image:LatestTag\"?)"), "{e}");
+        assert!(
+            e.contains("the codes are Invalid, RegistryNotAllowed"),
+            "{e}"
+        );
+        assert!(target("rule:").unwrap_err().contains("names nothing"));
+        assert!(target("image:").is_err());
+        assert!(target("pss:").is_err());
+        assert!(target("").is_err());
+        // Custom IDs only where custom checkers may report them; bare IDs
+        // are always checked.
+        let custom = |s| ExceptionTarget::parse(s, Strictness::AllowCustom);
+        assert_eq!(
+            custom("image:unpinned"),
+            Ok(ExceptionTarget::Image(Some("unpinned".into())))
+        );
+        assert_eq!(
+            custom("rule:my-rule"),
+            Ok(ExceptionTarget::Rule(Some("my-rule".into())))
+        );
+        assert!(!custom("rule:my-rule").unwrap().is_builtin());
+        assert!(target("rule:*").unwrap().is_builtin());
+        assert!(custom("my-rule").is_err());
+        assert!(custom("pss:nope").is_err());
+    }
+
+    #[test]
+    fn targets_cover_their_findings() {
+        use FindingId as F;
+        let covers = |t: &str, f: F| target(t).unwrap().covers(f);
+        assert!(covers("*", F::Image("LatestTag")));
+        assert!(covers("pss:*", F::Check(CheckId::Privileged)));
+        assert!(!covers("pss:*", F::Rule("resources-cpu-limit")));
+        assert!(covers("privileged", F::Check(CheckId::Privileged)));
+        assert!(!covers("privileged", F::Check(CheckId::HostPorts)));
+        assert!(covers("rule:*", F::Rule("resources-cpu-limit")));
+        assert!(covers(
+            "resources-cpu-limit",
+            F::Rule("resources-cpu-limit")
+        ));
+        assert!(!covers(
+            "rule:resources-cpu-limit",
+            F::Rule("resources-memory-limit")
+        ));
+        assert!(covers("image-policy", F::Image("RegistryDenied")));
+        assert!(covers("image:RegistryDenied", F::Image("RegistryDenied")));
+        assert!(!covers("image:RegistryDenied", F::Image("LatestTag")));
+        assert!(!covers("image:*", F::Check(CheckId::Privileged)));
+    }
+
+    #[test]
+    fn aliases_and_both_shapes() {
+        // The webhook's released shape.
+        let e = spec("{namespace: legacy, name: 'billing-*', checks: [runAsNonRoot, 'image:*'], reason: r, expires: '2027-06-30'}").unwrap();
+        assert_eq!(e.namespaces, vec!["legacy"]);
+        assert_eq!(e.names, vec!["billing-*"]);
+        assert_eq!(e.expires, Date::parse("2027-06-30"));
+        assert_eq!(e.checks, vec!["runAsNonRoot", "image:*"]);
+        // podgate.yaml's released shape.
+        let e = spec("{reason: r, namespaces: [a, 'b*'], names: [x], kinds: [Deployment], selector: {app: web}, images: ['ghcr.io/*'], checks: ['*']}").unwrap();
+        assert_eq!(e.namespaces, vec!["a", "b*"]);
+        assert_eq!(e.kinds, vec!["Deployment"]);
+        // Nothing selected: everything matches.
+        let e = spec("{reason: r, checks: ['*']}").unwrap();
+        assert!(e.namespaces.is_empty() && e.names.is_empty());
+
+        let errs =
+            spec("{reason: r, namespace: a, namespaces: [b], name: x, names: [z], checks: ['*']}")
+                .unwrap_err();
+        let msgs: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "namespace: namespace and namespaces are both set; use namespace for one glob or namespaces for a list, not both",
+                "name: name and names are both set; use name for one glob or names for a list, not both",
+            ]
+        );
+        let errs = spec(
+            "{reason: ' ', namespace: '', checks: [runAsRoot, 'rule:x'], expires: '2027-02-30'}",
+        )
+        .unwrap_err();
+        let paths: Vec<String> = errs.iter().map(|e| e.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            vec!["reason", "namespace", "checks[0]", "checks[1]", "expires"]
+        );
+        assert_eq!(
+            errs[4].message,
+            "invalid date \"2027-02-30\": expected YYYY-MM-DD"
+        );
+        let errs = spec("{reason: r, checks: []}").unwrap_err();
+        assert_eq!(errs[0].path.to_string(), "checks");
+    }
+
+    #[test]
+    fn config_errors_point_at_the_entry_field() {
+        let e = Config::parse(
+            b"exceptions:\n  - reason: ok\n    checks: ['*']\n  - reason: r\n    namespace: a\n    namespaces: [b]\n    checks:\n      - privileged\n      - 'image:latest'\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!((e[0].line, e[0].column), (5, 5), "{e:?}");
+        assert!(
+            e[0].message
+                .starts_with("exceptions[1].namespace: namespace and namespaces are both set"),
+            "{e:?}"
+        );
+        assert_eq!(e[1].line, 9, "{e:?}");
+        assert!(
+            e[1].message.starts_with("exceptions[1].checks[1]: unknown image-policy code \"latest\" in \"image:latest\" (did you mean \"image:LatestTag\"?)"),
+            "{e:?}"
+        );
+        // Shape errors still name the key, with a suggestion.
+        let e = Config::parse(b"exceptions:\n  - reason: r\n    namespase: a\n    checks: ['*']\n")
+            .unwrap_err();
+        assert_eq!(e[0].line, 3, "{e:?}");
+        assert!(e[0].message.contains("did you mean \"namespace\""), "{e:?}");
+        // The new forms are accepted in podgate.yaml.
+        let c = Config::parse(
+            b"exceptions:\n  - reason: r\n    namespace: shop\n    name: web\n    checks: ['pss:*', 'rule:*', 'image:*', 'rule:resources-cpu-limit', 'image:RegistryDenied']\n",
+        )
+        .unwrap();
+        assert_eq!(c.exceptions[0].targets.len(), 5);
+    }
+
     #[test]
     fn exception_matching_and_expiry() {
         let labels: BTreeMap<String, String> = [("app".to_string(), "ne".to_string())].into();
@@ -588,29 +1218,67 @@ exceptions:
             labels: vec![&labels],
             images: vec!["quay.io/prometheus/node-exporter:v1"],
         };
-        let ex = |expires: Option<&str>| Exception {
-            reason: "r".into(),
-            namespaces: vec!["monitor*".into()],
-            kinds: vec!["daemonset".into()],
-            names: vec!["node-*".into()],
-            selector: [("app".to_string(), "ne".to_string())].into(),
-            images: vec!["quay.io/*".into()],
-            checks: vec!["hostNamespaces".into()],
-            expires: expires.map(str::to_string),
+        let ex = |expires: &str| {
+            spec(&format!(
+                "{{reason: r, namespaces: ['monitor*'], kinds: [daemonset], names: ['node-*'], selector: {{app: ne}}, images: ['quay.io/*'], checks: [hostNamespaces]{expires}}}"
+            ))
+            .unwrap()
         };
         let today = Date::parse("2026-11-25").unwrap();
         let exs = Exceptions::new(
-            vec![ex(None), ex(Some("2026-11-24")), ex(Some("2026-11-25"))],
+            vec![
+                ex(""),
+                ex(", expires: '2026-11-24'"),
+                ex(", expires: '2026-11-25'"),
+            ],
             today,
         );
-        assert_eq!(exs.matching(&subject, "hostNamespaces"), Some(0));
-        assert_eq!(exs.matching(&subject, "privileged"), None);
+        let host = FindingId::Check(CheckId::HostNamespaces);
+        assert_eq!(exs.matching(&subject, host), Some(0));
+        assert_eq!(
+            exs.matching(&subject, FindingId::Check(CheckId::Privileged)),
+            None
+        );
+        // The expiry day itself still applies; the day after it does not.
         assert_eq!(exs.expired(), vec![1]);
+        assert!(exs.list[2].is_active(today));
+        assert!(!exs.list[1].is_active(today));
         let other = Subject {
             namespace: "default",
             ..subject
         };
-        assert_eq!(exs.matching(&other, "hostNamespaces"), None);
+        assert_eq!(exs.matching(&other, host), None);
+
+        // Each selector must match on its own.
+        let only = |yaml: &str, s: &Subject| spec(yaml).unwrap().applies_to(s);
+        let s = Subject {
+            namespace: "monitoring",
+            kind: "DaemonSet",
+            name: "node-exporter",
+            labels: vec![&labels],
+            images: vec!["busybox", "quay.io/prometheus/node-exporter:v1"],
+        };
+        assert!(only("{reason: r, checks: ['*']}", &s));
+        assert!(only("{reason: r, kinds: [DAEMONSET], checks: ['*']}", &s));
+        assert!(!only("{reason: r, kinds: [Deployment], checks: ['*']}", &s));
+        assert!(only("{reason: r, selector: {app: ne}, checks: ['*']}", &s));
+        assert!(!only(
+            "{reason: r, selector: {app: ne, tier: x}, checks: ['*']}",
+            &s
+        ));
+        assert!(only(
+            "{reason: r, images: ['quay.io/*'], checks: ['*']}",
+            &s
+        ));
+        assert!(!only(
+            "{reason: r, images: ['ghcr.io/*'], checks: ['*']}",
+            &s
+        ));
+        assert!(only(
+            "{reason: r, namespace: 'mon*', name: 'node-?xporter', checks: ['*']}",
+            &s
+        ));
+        assert!(!only("{reason: r, name: node, checks: ['*']}", &s));
     }
 
     #[test]

@@ -274,7 +274,7 @@ pub struct EnvVar {
     #[serde(default)]
     pub value: Option<String>,
     #[serde(default)]
-    pub value_from: Option<serde_json::Value>,
+    pub value_from: Option<Present>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -293,13 +293,36 @@ pub struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => Ok(Quantity(s)),
-            serde_json::Value::Number(n) => Ok(Quantity(n.to_string())),
-            other => Err(serde::de::Error::custom(format!(
-                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', got {other}"
-            ))),
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Quantity, E> {
+                Ok(Quantity(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Quantity, E> {
+                // As JSON prints the number (`1.0`, `0.5`).
+                Ok(Quantity(
+                    serde_json::Number::from_f64(v)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| v.to_string()),
+                ))
+            }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -361,7 +384,7 @@ pub struct Probe {
     #[serde(default)]
     pub grpc: Option<GrpcAction>,
     #[serde(default)]
-    pub exec: Option<serde_json::Value>,
+    pub exec: Option<Present>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -410,33 +433,61 @@ pub struct HostPathVolumeSource {
 
 impl<'de> Deserialize<'de> for Volume {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let mut v = Volume::default();
-        for (k, val) in map {
-            if val.is_null() {
-                continue;
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Volume;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a volume")
             }
-            match k.as_str() {
-                "name" => {
-                    v.name = match val {
-                        serde_json::Value::String(s) => s,
-                        other => {
-                            return Err(D::Error::custom(format!(
-                                "volume name: expected a string, got {other}"
-                            )))
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Volume, A::Error> {
+                use serde::de::Error;
+                let mut v = Volume::default();
+                // Keys are read without building a JSON tree; a source is
+                // "set" when its value is not null, whatever it holds.
+                while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*k {
+                        "name" => {
+                            v.name = map
+                                .next_value::<Option<String>>()
+                                .map_err(|e| {
+                                    A::Error::custom(format!(
+                                        "volume name: expected a string ({e})"
+                                    ))
+                                })?
+                                .unwrap_or_default();
+                        }
+                        "hostPath" => {
+                            if let Some(hp) = map.next_value::<Option<HostPathVolumeSource>>()? {
+                                v.host_path = Some(hp);
+                                v.sources.push(k.into_owned());
+                            }
+                        }
+                        _ => {
+                            if map.next_value::<Option<Present>>()?.is_some() {
+                                v.sources.push(k.into_owned());
+                            }
                         }
                     }
                 }
-                "hostPath" => {
-                    v.host_path =
-                        Some(HostPathVolumeSource::deserialize(&val).map_err(D::Error::custom)?);
-                    v.sources.push(k);
-                }
-                _ => v.sources.push(k),
+                Ok(v)
             }
         }
-        Ok(v)
+        d.deserialize_map(V)
+    }
+}
+
+/// A field whose presence matters but whose content podgate never reads
+/// (`exec` probes, `valueFrom`): skipped without being decoded. `null`
+/// decodes as absent (`Option::None`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Present;
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Present)
     }
 }
 

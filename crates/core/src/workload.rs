@@ -295,31 +295,52 @@ pub fn decode_pod(v: &Value) -> Result<PodTemplate, (FieldPath, String)> {
     let de = serde_path_to_error::Deserializer::new(v, &mut track);
     match PodTemplate::deserialize(de) {
         Ok(p) => Ok(p),
+        Err(e) => Err(located(track, e.to_string())),
+    }
+}
+
+/// Decode a pod (or pod template: `metadata` and `spec`) straight from JSON
+/// text, without building a `Value` tree first (the webhook's path: the
+/// object arrives as JSON and is read once). Errors carry the field path,
+/// as [`decode_pod`]'s do; the position in the text is left out (it is
+/// relative to the object, not to anything the user sent).
+pub fn decode_pod_json(json: &str) -> Result<PodTemplate, (FieldPath, String)> {
+    if let Ok(p) = serde_json::from_str::<PodTemplate>(json) {
+        return Ok(p);
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let mut inner = serde_json::Deserializer::from_str(json);
+    let de = serde_path_to_error::Deserializer::new(&mut inner, &mut track);
+    match PodTemplate::deserialize(de).and_then(|p| inner.end().map(|()| p)) {
+        Ok(p) => Ok(p),
         Err(e) => {
-            let path = track.path();
-            let mut fp = FieldPath::root();
-            for seg in path.iter() {
-                match seg {
-                    serde_path_to_error::Segment::Seq { index } => {
-                        fp.0.push(PathSeg::Index(*index))
-                    }
-                    serde_path_to_error::Segment::Map { key } => {
-                        fp.0.push(PathSeg::from(key.clone()))
-                    }
-                    serde_path_to_error::Segment::Enum { variant } => {
-                        fp.0.push(PathSeg::from(variant.clone()))
-                    }
-                    serde_path_to_error::Segment::Unknown => {}
-                }
-            }
-            let msg = if fp.is_empty() {
-                e.to_string()
-            } else {
-                format!("{fp}: {e}")
-            };
-            Err((fp, msg))
+            let msg = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
+            Err(located(track, msg))
         }
     }
+}
+
+/// `path: message` from a path-tracking decode that failed.
+fn located(track: serde_path_to_error::Track, msg: String) -> (FieldPath, String) {
+    let mut fp = FieldPath::root();
+    for seg in track.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => fp.0.push(PathSeg::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => fp.0.push(PathSeg::from(key.clone())),
+            serde_path_to_error::Segment::Enum { variant } => {
+                fp.0.push(PathSeg::from(variant.clone()))
+            }
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let msg = if fp.is_empty() {
+        msg
+    } else {
+        format!("{fp}: {msg}")
+    };
+    (fp, msg)
 }
 
 /// Apply the API server's defaulting where it changes a Pod Security result.

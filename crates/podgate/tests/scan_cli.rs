@@ -465,6 +465,110 @@ exceptions:
 }
 
 #[test]
+fn webhook_style_exceptions_work_in_ci() {
+    // The webhook's spellings (`namespace:`, `name:`, `image:*`, `rule:...`)
+    // in podgate.yaml.
+    let dir = assert_fs::TempDir::new().unwrap();
+    let config = |namespace: &str, checks: &str| {
+        format!(
+            "failOn: low\nimagePolicy:\n  allowedRegistries: [\"ghcr.io\"]\nexceptions:\n  - reason: moving to ghcr.io (OPS-7)\n    namespace: {namespace}\n    name: good\n    checks: {checks}\n"
+        )
+    };
+    let scan = |cfg: String| {
+        dir.child("podgate.yaml").write_str(&cfg).unwrap();
+        let out = podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--format", "json", "-"])
+            .write_stdin(GOOD_POD)
+            .output()
+            .unwrap();
+        (out.status.code(), json_of(&out.stdout))
+    };
+    let (code, v) = scan(config("app", r#"["image:*", "rule:*"]"#));
+    let r = &v["results"][0];
+    assert_eq!(r["findings"], serde_json::json!([]), "{r}");
+    let suppressed = r["suppressed"].as_array().unwrap();
+    assert!(suppressed
+        .iter()
+        .any(|s| s["id"] == "image-policy" && s["by"] == "exception" && s["exception"] == 0));
+    assert!(suppressed
+        .iter()
+        .any(|s| s["id"] == "resources-cpu-request" && s["by"] == "exception"));
+    assert_eq!(code, Some(0));
+
+    // One rule and one image-policy code.
+    let (code, v) = scan(config(
+        "app",
+        r#"["rule:resources-cpu-request", "image:RegistryNotAllowed"]"#,
+    ));
+    let findings: Vec<&str> = v["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!findings.contains(&"resources-cpu-request"), "{findings:?}");
+    assert!(!findings.contains(&"image-policy"), "{findings:?}");
+    assert!(
+        findings.contains(&"resources-memory-request"),
+        "{findings:?}"
+    );
+    assert_eq!(code, Some(1));
+    // Another image-policy code waives nothing.
+    let (_, v) = scan(config("app", r#"["image:LatestTag"]"#));
+    assert!(v["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "image-policy"));
+
+    // Another namespace: not covered.
+    let (code, v) = scan(config("other", r#"["image:*", "rule:*"]"#));
+    assert_eq!(v["results"][0]["suppressed"], serde_json::json!([]));
+    assert_eq!(code, Some(1));
+
+    // A misspelt code is an error with file, line and a suggestion.
+    dir.child("podgate.yaml")
+        .write_str(&config(
+            "app",
+            r#"["image:*", "rule:resources-cpu-requets"]"#,
+        ))
+        .unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "-"])
+        .write_stdin(GOOD_POD)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("podgate.yaml:8:")
+                .and(predicate::str::contains("exceptions[0].checks[1]"))
+                .and(predicate::str::contains(
+                    "did you mean \"rule:resources-cpu-request\"",
+                )),
+        );
+}
+
+#[test]
+fn serve_reads_exceptions_from_a_podgate_yaml() {
+    // `podgate serve --exceptions` validates the file as `podgate scan`
+    // does and refuses to start on an error.
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("podgate.yaml")
+        .write_str("exceptions:\n  - reason: r\n    checks: [runAsNonRot]\n")
+        .unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["serve", "--insecure-http", "--listen", "127.0.0.1:0"])
+        .args(["--exceptions", "podgate.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "podgate.yaml:3:14: exceptions[0].checks[0]: unknown check or rule \"runAsNonRot\" (did you mean \"runAsNonRoot\"?)",
+        ));
+}
+
+#[test]
 fn bad_config_is_reported_with_line_and_suggestion() {
     let dir = assert_fs::TempDir::new().unwrap();
     dir.child("cfg.yaml")

@@ -49,6 +49,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// A podgate.yaml (the file `podgate scan` reads) whose `exceptions`
+    /// are added to the admission configuration's; other keys are checked
+    /// but not used. The exceptions mode becomes `enforce` unless --config
+    /// sets `exceptions.mode`.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+
     /// Read Namespace objects (and optionally Pods, for the namespace
     /// dry-run) from a YAML/JSON file instead of a cluster. For local runs and tests.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "in_cluster"])]
@@ -112,6 +119,7 @@ impl ServeArgs {
             tls_key_file: key,
             tls_reload_interval: Duration::from_secs(1),
             config: None,
+            exceptions: None,
             namespaces: None,
             kubeconfig: None,
             in_cluster: false,

@@ -59,6 +59,12 @@ pub struct Verdict {
     pub exempt: bool,
     /// One entry per evaluation error; `true` when it was fatal.
     pub errors: Vec<bool>,
+    /// The request's UID and the object's kind, namespace and name, for
+    /// the log line (empty when the request does not say).
+    pub uid: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
 }
 
 impl Verdict {
@@ -125,8 +131,12 @@ impl Reviewer for EngineReviewer {
             Endpoint::Mutate => self.engine.mutate(body, now),
             Endpoint::ImageReview => self.engine.image_review(body),
         };
-        let (body, o) = result.map_err(|e| BadRequest(e.to_string()))?;
+        let (body, mut o) = result.map_err(|e| BadRequest(e.to_string()))?;
         Ok(Verdict {
+            uid: std::mem::take(&mut o.uid),
+            kind: std::mem::take(&mut o.kind),
+            namespace: std::mem::take(&mut o.namespace),
+            name: std::mem::take(&mut o.name),
             body,
             decision: o.decision.as_str(),
             operation: o.operation.as_str(),
@@ -143,7 +153,7 @@ impl Reviewer for EngineReviewer {
                 })
                 .collect(),
             exempt: o.exempt,
-            errors: o.errors.clone(),
+            errors: o.errors,
         })
     }
 }

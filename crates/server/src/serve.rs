@@ -85,6 +85,52 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<admission::AdmissionCo
         .map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
+/// The `exceptions` of a podgate.yaml (`--exceptions`), validated as
+/// `podgate scan` validates them; errors name the file, line and column.
+pub fn load_exceptions(path: &Path) -> anyhow::Result<Vec<podgate_core::config::Exception>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    match podgate_core::config::Config::parse(&bytes) {
+        Ok(c) => Ok(c.exceptions),
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+                .collect();
+            bail!("--exceptions: invalid file\n{}", lines.join("\n"))
+        }
+    }
+}
+
+/// The admission configuration from `--config`, plus the exceptions of
+/// `--exceptions`.
+pub fn load_admission_config(args: &ServeArgs) -> anyhow::Result<admission::AdmissionConfig> {
+    let mut config = load_config(args.config.as_deref())?;
+    if let Some(path) = &args.exceptions {
+        let entries = load_exceptions(path)?;
+        tracing::info!(
+            file = %path.display(),
+            exceptions = entries.len(),
+            "exceptions loaded"
+        );
+        config.exceptions.extend(entries);
+    }
+    for (i, e) in config.exceptions.entries.iter().enumerate() {
+        let custom = e
+            .checks
+            .iter()
+            .zip(&e.targets)
+            .filter(|(_, t)| !t.is_builtin());
+        for (check, _) in custom {
+            tracing::warn!(
+                exception = i,
+                check = %check,
+                "exception names a rule or image-policy code podgate does not report"
+            );
+        }
+    }
+    Ok(config)
+}
+
 type Sources = (
     Arc<dyn admission::NamespaceLookup>,
     Arc<dyn admission::PodLister>,
@@ -129,7 +175,7 @@ impl Server {
     /// Build the engine from `args` (config, namespace source) and bind.
     pub async fn bind(args: &ServeArgs) -> anyhow::Result<Self> {
         let metrics = Arc::new(Metrics::new());
-        let config = load_config(args.config.as_deref())?;
+        let config = load_admission_config(args)?;
         let (namespaces, pods, synced) = sources(args).await?;
         let engine = admission::Admission::new(config, namespaces, pods);
         let state = AppState::with_options(

@@ -64,6 +64,14 @@ fn serve_flags_parse() {
     assert_eq!(s.default_timeout, Duration::from_millis(500));
     assert_eq!(s.max_body_bytes, 1024);
     assert_eq!(s.log_format, podgate_server::LogFormat::Json);
+    assert_eq!(s.exceptions, None);
+    let s = Serve::try_parse_from(["serve", "--insecure-http", "--exceptions=podgate.yaml"])
+        .unwrap()
+        .args;
+    assert_eq!(
+        s.exceptions.as_deref(),
+        Some(std::path::Path::new("podgate.yaml"))
+    );
     assert!(Serve::try_parse_from(["serve", "--insecure-http", "--shutdown-grace=20"]).is_err());
     // One namespace source.
     assert!(
@@ -166,4 +174,38 @@ async fn insecure_http_serves_plain_http() {
     assert_eq!(reply.status, 200);
     let _ = tx.send(());
     task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_bad_exceptions_file_stops_startup_with_file_and_line() {
+    install_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("podgate.yaml");
+    std::fs::write(
+        &file,
+        "exceptions:\n  - reason: legacy\n    namespace: shop\n    checks: [runAsNonRot]\n",
+    )
+    .unwrap();
+    let args = Serve::try_parse_from([
+        "serve",
+        "--insecure-http",
+        "--listen=127.0.0.1:0",
+        "--exceptions",
+        file.to_str().unwrap(),
+    ])
+    .unwrap()
+    .args;
+    let err = format!("{:#}", Server::bind(&args).await.err().unwrap());
+    assert!(
+        err.contains(&format!(
+            "{}:4:14: exceptions[0].checks[0]: unknown check or rule \"runAsNonRot\" (did you mean \"runAsNonRoot\"?)",
+            file.display()
+        )),
+        "{err}"
+    );
+    // A missing file names the file too.
+    let mut args = args;
+    args.exceptions = Some(dir.path().join("missing.yaml"));
+    let err = format!("{:#}", Server::bind(&args).await.err().unwrap());
+    assert!(err.contains("missing.yaml"), "{err}");
 }

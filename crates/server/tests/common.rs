@@ -89,6 +89,8 @@ pub struct Options {
     pub reload_interval: Duration,
     pub shutdown_grace: Duration,
     pub config: Option<&'static str>,
+    /// A podgate.yaml passed with `--exceptions`.
+    pub exceptions: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -98,6 +100,7 @@ impl Default for Options {
             reload_interval: Duration::from_millis(200),
             shutdown_grace: Duration::from_secs(5),
             config: None,
+            exceptions: None,
         }
     }
 }
@@ -133,6 +136,11 @@ impl TestServer {
             let p = dir.path().join("config.yaml");
             std::fs::write(&p, cfg).unwrap();
             args.config = Some(p);
+        }
+        if let Some(yaml) = opts.exceptions {
+            let p = dir.path().join("podgate.yaml");
+            std::fs::write(&p, yaml).unwrap();
+            args.exceptions = Some(p);
         }
         let server = match state {
             Some(state) => Server::bind_with_state(&args, state).await.unwrap(),

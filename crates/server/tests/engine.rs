@@ -276,3 +276,63 @@ async fn invalid_config_fails_startup() {
     std::fs::write(&cfg, "").unwrap();
     assert!(podgate_server::serve::load_config(Some(&cfg)).is_ok());
 }
+
+#[tokio::test]
+async fn exceptions_from_a_podgate_yaml_allow_a_denied_pod() {
+    // The same file `podgate scan` reads; --config sets no exceptions mode,
+    // so the mode becomes enforce.
+    const PODGATE_YAML: &str = "level: restricted\nexceptions:\n  - reason: legacy image runs as root (OPS-42)\n    namespace: restricted-ns\n    name: bad\n    checks: [\"pss:*\"]\n    expires: 2999-12-31\n";
+    let s = TestServer::start_with(
+        Options {
+            exceptions: Some(PODGATE_YAML),
+            ..Options::default()
+        },
+        None,
+    )
+    .await;
+    let (code, v) = s
+        .review(
+            "/validate",
+            &pod_create("uid-exc", root_pod("restricted-ns")),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let r = response(&v);
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(
+        r["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[0] waived allowPrivilegeEscalation, capabilities_restricted, runAsNonRoot, seccompProfile_restricted (reason: \"legacy image runs as root (OPS-42)\"; expires 2999-12-31)"
+    );
+    assert_eq!(r["auditAnnotations"]["enforce-policy"], "restricted:v1.33");
+    // Another name is still denied.
+    let mut other = root_pod("restricted-ns");
+    other["metadata"]["name"] = json!("other");
+    let (_, v) = s.review("/validate", &pod_create("uid-exc2", other)).await;
+    assert_eq!(response(&v)["allowed"], false);
+
+    // A configured mode wins: audit only reports what would be waived.
+    let s = TestServer::start_with(
+        Options {
+            config: Some("exceptions:\n  mode: audit\n"),
+            exceptions: Some(PODGATE_YAML),
+            ..Options::default()
+        },
+        None,
+    )
+    .await;
+    let (_, v) = s
+        .review(
+            "/validate",
+            &pod_create("uid-exc3", root_pod("restricted-ns")),
+        )
+        .await;
+    let r = response(&v);
+    assert_eq!(r["allowed"], false);
+    assert!(
+        r["auditAnnotations"]["podgate-exceptions"]
+            .as_str()
+            .unwrap()
+            .starts_with("exceptions[0] would waive allowPrivilegeEscalation"),
+        "{r}"
+    );
+}

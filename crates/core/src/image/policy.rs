@@ -105,6 +105,23 @@ pub enum ImageViolationCode {
 }
 
 impl ImageViolationCode {
+    pub const ALL: [ImageViolationCode; 7] = [
+        ImageViolationCode::Invalid,
+        ImageViolationCode::RegistryNotAllowed,
+        ImageViolationCode::RegistryDenied,
+        ImageViolationCode::ImageNotAllowed,
+        ImageViolationCode::ImageDenied,
+        ImageViolationCode::DigestRequired,
+        ImageViolationCode::LatestTag,
+    ];
+
+    /// The code with this identifier (exact, as [`as_str`](Self::as_str) writes it).
+    pub fn parse(s: &str) -> Option<ImageViolationCode> {
+        ImageViolationCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+
     /// A stable identifier for reports: `RegistryNotAllowed`, ...
     pub fn as_str(self) -> &'static str {
         match self {

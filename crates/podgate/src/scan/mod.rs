@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use podgate_core::config::{
-    parse_ignore_annotation, Config, Date, Exceptions, Subject, IGNORE_ANNOTATION,
+    parse_ignore_annotation, Config, Date, Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
 };
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
@@ -389,7 +389,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
             index: i,
             reason: e.reason.clone(),
             checks: e.checks.clone(),
-            expires: e.expires.clone(),
+            expires: e.expires.map(|d| d.to_string()),
         }
     };
     let expired_exceptions = exceptions.expired().into_iter().map(note).collect();
@@ -518,8 +518,10 @@ fn evaluate_one(
         Vec::new()
     };
     let mut suppressed = Vec::new();
-    let mut waive = |id: &str, field: &str| -> bool {
-        if let Some(i) = exceptions.matching(&subject, id) {
+    // `id` is what reports, annotations and baselines call the finding;
+    // `finding` is what exceptions match (image findings by code).
+    let mut waive = |id: &str, finding: FindingId<'_>, field: &str| -> bool {
+        if let Some(i) = exceptions.matching(&subject, finding) {
             suppressed.push(SuppressedOut {
                 id: id.to_string(),
                 field: field.to_string(),
@@ -564,7 +566,7 @@ fn evaluate_one(
     let mut violations = Vec::new();
     for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
         let (field, pos) = locate(&v.forbidden.fields);
-        if waive(v.check.as_str(), &field) {
+        if waive(v.check.as_str(), FindingId::Check(v.check), &field) {
             continue;
         }
         violations.push(ViolationOut {
@@ -586,7 +588,7 @@ fn evaluate_one(
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
             let (field, pos) = locate(&f.fields);
-            if waive(f.rule, &field) {
+            if waive(f.rule, FindingId::Rule(f.rule), &field) {
                 continue;
             }
             let info = rules::rule(f.rule);
@@ -612,7 +614,7 @@ fn evaluate_one(
                         .child(i)
                         .child("image");
                     let (field, pos) = locate(std::slice::from_ref(&path));
-                    if waive("image-policy", &field) {
+                    if waive("image-policy", FindingId::Image(v.code.as_str()), &field) {
                         continue;
                     }
                     findings.push(FindingOut {
