@@ -254,8 +254,14 @@ pub(crate) fn gvk_string(api_version: &str, kind: &str) -> String {
 /// Decode an AdmissionReview. Like upstream's decoder with a default kind,
 /// a body without `apiVersion`/`kind` is taken as `admission.k8s.io/v1`.
 pub(crate) fn parse_admission_review(body: &[u8]) -> Result<AdmissionRequest, crate::RequestError> {
-    let review: AdmissionReviewIn =
-        serde_json::from_slice(body).map_err(crate::RequestError::Decode)?;
+    // UTF-8 is checked once for the whole body, so that neither the raw
+    // objects nor each string are validated again (the `str` reader trusts
+    // its input); invalid bytes get serde_json's own error and position.
+    let review: AdmissionReviewIn = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+    .map_err(crate::RequestError::Decode)?;
     let api_version = if review.api_version.is_empty() {
         ADMISSION_API_VERSION
     } else {

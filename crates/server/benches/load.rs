@@ -9,8 +9,11 @@
 //! Environment: `BENCH_SECS` (10), `BENCH_CONNS` (64), `BENCH_H2` (0: HTTP/1.1
 //! keep-alive; 1: HTTP/2, one stream at a time per connection),
 //! `BENCH_CLIENT_THREADS` (2), `BENCH_SERVER_THREADS` (0 = one per core),
-//! `BENCH_LOG` (server `RUST_LOG`, default `info`: one line per request,
-//! written to a temporary file).
+//! `BENCH_LOG` (server `RUST_LOG`, default `info`: denials and errors,
+//! written to a temporary file), `BENCH_ENGINE_ONLY=1` (time the engine
+//! alone, in-process, `BENCH_ITERS` reviews; under
+//! `valgrind --tool=callgrind` this gives instruction counts that do not
+//! depend on the machine's load).
 //!
 //! The load generator runs on the same machine and competes with the server
 //! for the same cores: on a 2-core box the server gets roughly half.
@@ -209,7 +212,7 @@ fn engine_only() {
     let src = Arc::new(podgate_server::source::FileSource::from_file(&ns).unwrap());
     let engine = Admission::new(AdmissionConfig::default(), src.clone(), src);
     let bodies = bodies();
-    let n = 200_000;
+    let n: usize = env("BENCH_ITERS", 200_000);
     let t = Instant::now();
     let mut bytes = 0usize;
     for i in 0..n {
