@@ -420,4 +420,33 @@ fn chart_renders_like_deploy() {
     assert_eq!(cfg["defaults"]["warn"], "restricted");
     assert_eq!(cfg["mutation"]["enabled"], true);
     AdmissionConfig::from_yaml_value(cfg).unwrap();
+
+    // Exceptions through extraConfig, in the format podgate.yaml uses (a
+    // bare list: mode enforce), reach the webhook's configuration intact.
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        r#"
+extraConfig:
+  exceptions:
+    - reason: "TICKET-42: legacy billing image runs as root"
+      namespace: legacy
+      names: ["billing-*"]
+      checks: [runAsNonRoot, "rule:*"]
+      expires: "2027-06-30"
+"#,
+    )
+    .unwrap();
+    let rendered = render(&["--values", values.to_str().unwrap()]);
+    let pairs: Vec<(String, Value)> = rendered.into_iter().map(|v| (String::new(), v)).collect();
+    let cm = find(&pairs, "ConfigMap")[0];
+    let cfg = docs(cm["data"]["config.yaml"].as_str().unwrap()).remove(0);
+    let cfg = AdmissionConfig::from_yaml_value(cfg).unwrap();
+    assert_eq!(cfg.exceptions.mode(), podgate_admission::Mode::Enforce);
+    assert_eq!(cfg.exceptions.entries.len(), 1);
+    assert_eq!(
+        cfg.exceptions.entries[0].reason,
+        "TICKET-42: legacy billing image runs as root"
+    );
 }
