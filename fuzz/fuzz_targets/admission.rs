@@ -24,9 +24,18 @@ impl NamespaceLookup for Namespaces {
             _ => return None,
         };
         Some(BTreeMap::from([
-            ("pod-security.kubernetes.io/enforce".to_string(), level.to_string()),
-            ("pod-security.kubernetes.io/warn".to_string(), "restricted".to_string()),
-            ("pod-security.kubernetes.io/audit".to_string(), "restricted".to_string()),
+            (
+                "pod-security.kubernetes.io/enforce".to_string(),
+                level.to_string(),
+            ),
+            (
+                "pod-security.kubernetes.io/warn".to_string(),
+                "restricted".to_string(),
+            ),
+            (
+                "pod-security.kubernetes.io/audit".to_string(),
+                "restricted".to_string(),
+            ),
         ]))
     }
 }
@@ -68,11 +77,19 @@ fuzz_target!(|data: &[u8]| {
     let _ = adm.mutate(data, now);
     let _ = adm.image_review(data);
     // As an object inside well-formed reviews.
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
         return;
     }
-    for (group, resource) in [("", "pods"), ("apps", "deployments"), ("batch", "cronjobs"), ("", "replicationcontrollers"), ("", "namespaces")] {
+    for (group, resource) in [
+        ("", "pods"),
+        ("apps", "deployments"),
+        ("batch", "cronjobs"),
+        ("", "replicationcontrollers"),
+        ("", "namespaces"),
+    ] {
         for namespace in ["strict", "base", "unknown"] {
             for op in ["CREATE", "UPDATE"] {
                 let body = review(group, resource, namespace, op, text);
