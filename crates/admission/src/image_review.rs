@@ -48,8 +48,8 @@ pub(crate) fn handle(adm: &Admission, body: &[u8]) -> Result<(Vec<u8>, Outcome),
         OperationLabel::Other,
         SubresourceLabel::None,
     );
-    out.kind = "ImageReview".to_string();
-    out.namespace = review.spec.namespace.clone();
+    out.request.kind = "ImageReview".to_string();
+    out.request.namespace = review.spec.namespace.clone();
     let status = decide(adm, &review, &mut out);
     let bytes = serde_json::to_vec(&ImageReviewOut {
         api_version: IMAGE_REVIEW_API_VERSION,

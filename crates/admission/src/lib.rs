@@ -45,8 +45,8 @@ use podgate_core::model::PodTemplate;
 pub use config::{AdmissionConfig, ConfigError, Mode};
 pub use extras::{ImageCheck, ImageFinding, RuleCheck, RuleHit};
 pub use outcome::{
-    Decision, EvalMode, Evaluation, Feature, FeatureHit, OperationLabel, Outcome, ResourceLabel,
-    SubresourceLabel, VersionLabel,
+    Decision, EvalMode, Evaluation, Feature, FeatureHit, OperationLabel, Outcome, RequestIdentity,
+    ResourceLabel, SubresourceLabel, VersionLabel,
 };
 pub use policy::Policy;
 

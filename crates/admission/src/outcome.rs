@@ -242,8 +242,14 @@ pub struct Outcome {
     pub mutated: bool,
     /// The request was a dry run (evaluated the same way).
     pub dry_run: bool,
-    /// What the request was about, for log lines: its UID, the object's
-    /// kind, namespace and name (empty when the request does not say).
+    /// What the request was about, for log lines.
+    pub request: RequestIdentity,
+}
+
+/// A request's UID and its object's kind, namespace and name (empty when
+/// the request does not say), for log lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestIdentity {
     pub uid: String,
     pub kind: String,
     pub namespace: String,
@@ -253,10 +259,12 @@ pub struct Outcome {
 impl Outcome {
     /// Copy the request's identity (for log lines).
     pub(crate) fn identify(&mut self, r: &crate::review::AdmissionRequest) {
-        self.uid.clone_from(&r.uid);
-        self.kind.clone_from(&r.kind.kind);
-        self.namespace.clone_from(&r.namespace);
-        self.name.clone_from(&r.name);
+        self.request = RequestIdentity {
+            uid: r.uid.clone(),
+            kind: r.kind.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        };
     }
 
     pub(crate) fn new(
@@ -279,10 +287,7 @@ impl Outcome {
             features: Vec::new(),
             mutated: false,
             dry_run: false,
-            uid: String::new(),
-            kind: String::new(),
-            namespace: String::new(),
-            name: String::new(),
+            request: RequestIdentity::default(),
         }
     }
 

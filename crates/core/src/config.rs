@@ -307,18 +307,6 @@ impl ExceptionTarget {
         }
     }
 
-    pub fn covers_check(&self, id: CheckId) -> bool {
-        self.covers(FindingId::Check(id))
-    }
-
-    pub fn covers_image(&self, code: &str) -> bool {
-        self.covers(FindingId::Image(code))
-    }
-
-    pub fn covers_rule(&self, rule: &str) -> bool {
-        self.covers(FindingId::Rule(rule))
-    }
-
     /// False for `rule:<id>` and `image:<code>` naming something podgate
     /// itself never reports (accepted with [`Strictness::AllowCustom`]).
     pub fn is_builtin(&self) -> bool {

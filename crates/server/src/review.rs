@@ -59,12 +59,8 @@ pub struct Verdict {
     pub exempt: bool,
     /// One entry per evaluation error; `true` when it was fatal.
     pub errors: Vec<bool>,
-    /// The request's UID and the object's kind, namespace and name, for
-    /// the log line (empty when the request does not say).
-    pub uid: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    /// What the request was about, for the log line.
+    pub request: admission::RequestIdentity,
 }
 
 impl Verdict {
@@ -133,10 +129,7 @@ impl Reviewer for EngineReviewer {
         };
         let (body, mut o) = result.map_err(|e| BadRequest(e.to_string()))?;
         Ok(Verdict {
-            uid: std::mem::take(&mut o.uid),
-            kind: std::mem::take(&mut o.kind),
-            namespace: std::mem::take(&mut o.namespace),
-            name: std::mem::take(&mut o.name),
+            request: std::mem::take(&mut o.request),
             body,
             decision: o.decision.as_str(),
             operation: o.operation.as_str(),

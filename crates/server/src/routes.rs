@@ -21,6 +21,8 @@ use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 
+use podgate_admission::RequestIdentity;
+
 use crate::metrics::Metrics;
 use crate::review::{Endpoint, Reviewer};
 
@@ -263,10 +265,7 @@ enum Failure {
 /// What one review's log line says about the request.
 #[derive(Default)]
 struct Identity {
-    uid: String,
-    kind: String,
-    namespace: String,
-    name: String,
+    request: RequestIdentity,
     operation: &'static str,
 }
 
@@ -284,12 +283,11 @@ async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
         let r = evaluate(&st, endpoint, &parts, &bytes, start, &mut who);
         if r.is_err() && tracing::enabled!(tracing::Level::INFO) {
             let p = peek(&bytes);
-            who = Identity {
+            who.request = RequestIdentity {
                 uid: p.uid,
                 kind: p.kind,
                 namespace: p.namespace,
                 name: p.name,
-                operation: "",
             };
         }
         r
@@ -329,10 +327,10 @@ async fn review(st: AppState, endpoint: Endpoint, req: Request) -> Response {
         ($level:ident) => {
             tracing::$level!(
                 endpoint = endpoint.as_str(),
-                uid = who.uid.as_str(),
-                kind = who.kind.as_str(),
-                namespace = who.namespace.as_str(),
-                name = who.name.as_str(),
+                uid = who.request.uid.as_str(),
+                kind = who.request.kind.as_str(),
+                namespace = who.request.namespace.as_str(),
+                name = who.request.name.as_str(),
                 operation = who.operation,
                 status = status.as_u16(),
                 decision,
@@ -409,10 +407,7 @@ fn evaluate(
         Ok(Ok(mut verdict)) => {
             st.inner.metrics.record_verdict(&verdict);
             *who = Identity {
-                uid: std::mem::take(&mut verdict.uid),
-                kind: std::mem::take(&mut verdict.kind),
-                namespace: std::mem::take(&mut verdict.namespace),
-                name: std::mem::take(&mut verdict.name),
+                request: std::mem::take(&mut verdict.request),
                 operation: verdict.operation,
             };
             Ok((verdict.decision(), verdict.body))

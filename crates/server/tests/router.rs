@@ -199,9 +199,12 @@ impl Reviewer for ByBody {
             },
             operation: "create",
             resource: "pods",
-            kind: "Pod".into(),
-            namespace: "team-a".into(),
-            uid,
+            request: podgate_admission::RequestIdentity {
+                uid,
+                kind: "Pod".into(),
+                namespace: "team-a".into(),
+                name: String::new(),
+            },
             ..Verdict::default()
         })
     }
