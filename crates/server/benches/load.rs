@@ -2,12 +2,34 @@
 //! 64 concurrent keep-alive TLS connections sending typical pod reviews.
 //!
 //! ```text
-//! cargo bench -p podgate-server --bench load            # 10 s, 64 connections
-//! BENCH_SECS=20 BENCH_CONNS=128 BENCH_H2=1 cargo bench -p podgate-server --bench load
+//! cargo bench -p podgate-server --bench load                  # both phases below
+//! BENCH_PHASES=capacity BENCH_SECS=20 BENCH_CONNS=128 cargo bench -p podgate-server --bench load
 //! ```
 //!
-//! Environment: `BENCH_SECS` (10), `BENCH_CONNS` (64), `BENCH_H2` (0: HTTP/1.1
-//! keep-alive; 1: HTTP/2, one stream at a time per connection),
+//! Two phases, each after a 1 s warm-up:
+//!
+//! * **capacity** (closed loop): every connection sends its next review as
+//!   soon as the previous answer is read. Gives the most reviews per second
+//!   the server manages; its latency is not a latency figure but queueing
+//!   the benchmark makes: with N connections always busy, mean latency is
+//!   N ÷ throughput (Little's law), whatever the server does.
+//! * **latency at a fixed rate** (open loop, the wrk2 method): the
+//!   connections together send `BENCH_RATE` reviews per second (15,000) on a
+//!   fixed schedule, each connection one review every N ÷ rate seconds.
+//!   Latency runs from writing the request to reading the whole answer; if
+//!   the connection was still busy with its previous review when the next
+//!   one was due, it runs from the time the review was due, so a stalled
+//!   server is charged for the reviews it held up (coordinated omission).
+//!
+//! The client is a minimal HTTP/1.1 client over tokio-rustls (requests
+//! pre-serialised, responses parsed with `httparse` and read to their
+//! `Content-Length`, each answer's `allowed` checked against the expected
+//! decision), so that it takes as little of the shared CPU as possible.
+//! `BENCH_H2=1` uses hyper's client over HTTP/2 instead.
+//!
+//! Environment: `BENCH_PHASES` (`capacity,rate`), `BENCH_SECS` (10 per
+//! phase), `BENCH_CONNS` (64), `BENCH_RATE` (15000), `BENCH_H2` (0: HTTP/1.1
+//! keep-alive; 1: HTTP/2 with hyper, one stream at a time per connection),
 //! `BENCH_CLIENT_THREADS` (2), `BENCH_SERVER_THREADS` (0 = one per core),
 //! `BENCH_LOG` (server `RUST_LOG`, default `info`: denials and errors,
 //! written to a temporary file), `BENCH_ENGINE_ONLY=1` (time the engine
@@ -36,9 +58,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use podgate_server::certs::CertAuthority;
 use podgate_server::testkit;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NAMESPACES: &str = r#"
 apiVersion: v1
@@ -164,6 +186,11 @@ fn review(uid: &str, pod: Value) -> Vec<u8> {
     .unwrap()
 }
 
+/// Whether `bodies()[i]` is allowed.
+fn expected_allowed(i: usize) -> bool {
+    i % 4 != 2
+}
+
 /// 50% compliant pods in a restricted namespace (allowed), 25% violating
 /// pods there (denied), 25% violating pods in a baseline namespace with
 /// restricted warn/audit (allowed with a warning and an audit annotation).
@@ -266,6 +293,239 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[idx]) / 1000.0
 }
 
+/// A minimal HTTP/1.1 keep-alive client over TLS: writes a pre-serialised
+/// request, reads one response to its `Content-Length`.
+struct H1Client {
+    tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    buf: Vec<u8>,
+}
+
+impl H1Client {
+    async fn connect(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>) -> std::io::Result<Self> {
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = tokio_rustls::TlsConnector::from(cfg)
+            .connect(name, tcp)
+            .await?;
+        Ok(H1Client {
+            tls,
+            buf: Vec::with_capacity(16 * 1024),
+        })
+    }
+
+    /// Send `request`; return the status and whether the body says
+    /// `"allowed":true`.
+    async fn exchange(&mut self, request: &[u8]) -> std::io::Result<(u16, bool)> {
+        self.tls.write_all(request).await?;
+        self.tls.flush().await?;
+        self.buf.clear();
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 16];
+            let mut resp = httparse::Response::new(&mut headers);
+            if let Ok(httparse::Status::Complete(head)) = resp.parse(&self.buf) {
+                let status = resp.code.unwrap_or(0);
+                let len: usize = resp
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                    .ok_or_else(|| std::io::Error::other("no content-length"))?;
+                while self.buf.len() < head + len {
+                    if self.tls.read_buf(&mut self.buf).await? == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
+                }
+                let body = &self.buf[head..head + len];
+                let allowed = memchr::memmem::find(body, br#""allowed":true"#).is_some();
+                return Ok((status, allowed));
+            }
+            if self.tls.read_buf(&mut self.buf).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
+}
+
+/// A client connection of either kind.
+enum Client {
+    H1(Box<H1Client>),
+    H2(testkit::Connected),
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr, cfg: Arc<rustls::ClientConfig>, h2: bool) -> Self {
+        if h2 {
+            Client::H2(testkit::connect(addr, "localhost", cfg).await.unwrap())
+        } else {
+            Client::H1(Box::new(H1Client::connect(addr, cfg).await.unwrap()))
+        }
+    }
+
+    /// One review; `Ok(true)` if the answer is 200 with the expected decision.
+    async fn review(&mut self, i: usize, requests: &[Bytes], bodies: &[Bytes]) -> bool {
+        match self {
+            Client::H1(c) => matches!(
+                c.exchange(&requests[i]).await,
+                Ok((200, allowed)) if allowed == expected_allowed(i)
+            ),
+            Client::H2(c) => {
+                let req = testkit::post_json("/validate?timeout=10s", bodies[i].clone()).unwrap();
+                match c.conn.send(req).await {
+                    Ok(r) if r.status == 200 => {
+                        memchr::memmem::find(&r.body, br#""allowed":true"#).is_some()
+                            == expected_allowed(i)
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// What one phase measured.
+struct Phase {
+    name: String,
+    latencies: Vec<u32>,
+    elapsed: Duration,
+    errors: u64,
+    server_cpu: f64,
+    client_cpu: f64,
+    loadavg: String,
+}
+
+/// The server under load and how to reach it.
+#[derive(Clone)]
+struct Target {
+    addr: SocketAddr,
+    cfg: Arc<rustls::ClientConfig>,
+    h2: bool,
+    /// Pre-serialised HTTP/1.1 requests and their bodies.
+    requests: Arc<Vec<Bytes>>,
+    bodies: Arc<Vec<Bytes>>,
+    conns: usize,
+    server_pid: u32,
+}
+
+/// Run `target.conns` connections for 1 s warm-up plus `secs` s. `rate`:
+/// total reviews per second on a fixed schedule (open loop); `None`: each
+/// connection sends as soon as it has its answer (closed loop).
+async fn phase(name: String, target: &Target, secs: u64, rate: Option<f64>) -> Phase {
+    let Target {
+        addr,
+        ref cfg,
+        h2,
+        ref requests,
+        ref bodies,
+        conns,
+        server_pid,
+    } = *target;
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut clients = Vec::with_capacity(conns);
+    for _ in 0..conns {
+        clients.push(Client::connect(addr, cfg.clone(), h2).await);
+    }
+    let t_start = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    for (c, mut client) in clients.into_iter().enumerate() {
+        let (requests, bodies) = (requests.clone(), bodies.clone());
+        let (measuring, stop, errors) = (measuring.clone(), stop.clone(), errors.clone());
+        // Open loop: connection c sends at t_start + c·gap/conns + k·gap.
+        let gap = rate.map(|r| Duration::from_secs_f64(conns as f64 / r));
+        tasks.push(tokio::spawn(async move {
+            let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
+            let mut i = c;
+            let mut due = gap.map(|g| t_start + g.mul_f64(c as f64 / conns as f64));
+            while !stop.load(Ordering::Relaxed) {
+                let idx = i % requests.len();
+                i += 1;
+                let t = match due {
+                    Some(d) => {
+                        let now = tokio::time::Instant::now();
+                        let t = if now < d {
+                            tokio::time::sleep_until(d).await;
+                            Instant::now()
+                        } else {
+                            // Still busy when this one was due: count the wait.
+                            d.into_std()
+                        };
+                        due = Some(d + gap.unwrap_or_default());
+                        t
+                    }
+                    None => Instant::now(),
+                };
+                let ok = client.review(idx, &requests, &bodies).await;
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                } else if measuring.load(Ordering::Relaxed) {
+                    lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                }
+            }
+            lat
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let t0 = Instant::now();
+    let (server_cpu0, client_cpu0) = (cpu_secs(&server_pid.to_string()), cpu_secs("self"));
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed();
+    let server_cpu = cpu_secs(&server_pid.to_string()) - server_cpu0;
+    let client_cpu = cpu_secs("self") - client_cpu0;
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    latencies.sort_unstable();
+    Phase {
+        name,
+        latencies,
+        elapsed,
+        errors: errors.load(Ordering::Relaxed),
+        server_cpu,
+        client_cpu,
+        loadavg: loadavg
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+fn report(p: &Phase) {
+    let lat = &p.latencies;
+    let n = lat.len();
+    println!("  {}:", p.name);
+    println!(
+        "    throughput: {:.0} reviews/s ({n} reviews, {} errors)",
+        n as f64 / p.elapsed.as_secs_f64(),
+        p.errors
+    );
+    println!(
+        "    latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+        percentile(lat, 0.50),
+        percentile(lat, 0.90),
+        percentile(lat, 0.99),
+        percentile(lat, 0.999),
+        percentile(lat, 1.0)
+    );
+    println!(
+        "    CPU: server {:.2} s ({:.0} µs per review), load generator {:.2} s ({:.0} µs per review), over {:.1} s wall on {} cores; loadavg {}",
+        p.server_cpu,
+        p.server_cpu * 1e6 / n.max(1) as f64,
+        p.client_cpu,
+        p.client_cpu * 1e6 / n.max(1) as f64,
+        p.elapsed.as_secs_f64(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        p.loadavg
+    );
+}
+
 fn main() {
     if std::env::var_os("PODGATE_BENCH_CHILD").is_some() {
         serve_child();
@@ -284,18 +544,20 @@ fn main() {
     }
     let secs: u64 = env("BENCH_SECS", 10);
     let conns: usize = env("BENCH_CONNS", 64);
+    let rate: f64 = env("BENCH_RATE", 15_000.0);
+    let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "capacity,rate".into());
     let h2: bool = env("BENCH_H2", 0u8) == 1;
     let client_threads: usize = env("BENCH_CLIENT_THREADS", 2);
     let server_threads: usize = env("BENCH_SERVER_THREADS", 0);
     let log = std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".into());
 
     let dir = tempfile::tempdir().unwrap();
-    let ca = CertAuthority::generate("bench-ca", 1).unwrap();
-    let pair = ca.issue(&["localhost".to_string()], 1).unwrap();
-    let cert = dir.path().join("tls.crt");
-    let key = dir.path().join("tls.key");
-    std::fs::write(&cert, &pair.cert_pem).unwrap();
-    std::fs::write(&key, &pair.key_pem).unwrap();
+    let testkit::TestPki {
+        ca,
+        cert_path: cert,
+        key_path: key,
+        ..
+    } = testkit::write_test_pki(dir.path(), "bench-ca", &["localhost".to_string()]).unwrap();
     let ns = dir.path().join("namespaces.yaml");
     std::fs::write(&ns, NAMESPACES).unwrap();
     let addr: SocketAddr = {
@@ -323,8 +585,22 @@ fn main() {
         .build()
         .unwrap();
     let bodies = Arc::new(bodies());
+    let requests: Arc<Vec<Bytes>> = Arc::new(
+        bodies
+            .iter()
+            .map(|b| {
+                let mut r = format!(
+                    "POST /validate?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    b.len()
+                )
+                .into_bytes();
+                r.extend_from_slice(b);
+                Bytes::from(r)
+            })
+            .collect(),
+    );
     let avg_body = bodies.iter().map(|b| b.len()).sum::<usize>() / bodies.len();
-    let result = rt.block_on(async {
+    let (results, rss) = rt.block_on(async {
         let alpn: &[&[u8]] = if h2 { &[b"h2"] } else { &[b"http/1.1"] };
         let cfg = testkit::client_config(&ca.cert_pem(), alpn).unwrap();
         // Wait for the server.
@@ -344,78 +620,48 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let rss_idle = vm_kb(pid, "VmRSS:").unwrap_or(0);
-
-        let measuring = Arc::new(AtomicBool::new(false));
-        let stop = Arc::new(AtomicBool::new(false));
-        let errors = Arc::new(AtomicU64::new(0));
-        let mut tasks = Vec::new();
-        for c in 0..conns {
-            let cfg = cfg.clone();
-            let bodies = bodies.clone();
-            let (measuring, stop, errors) = (measuring.clone(), stop.clone(), errors.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
-                let mut conn = testkit::connect(addr, "localhost", cfg).await.unwrap();
-                let mut i = c;
-                while !stop.load(Ordering::Relaxed) {
-                    let body = bodies[i % bodies.len()].clone();
-                    i += 1;
-                    let t = Instant::now();
-                    let req = testkit::post_json("/validate?timeout=10s", body).unwrap();
-                    match conn.conn.send(req).await {
-                        Ok(r) if r.status == 200 => {
-                            if measuring.load(Ordering::Relaxed) {
-                                lat.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                            }
-                        }
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-                lat
-            }));
-        }
-        // 1 s warm-up, then measure.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        measuring.store(true, Ordering::Relaxed);
-        let t0 = Instant::now();
-        let (server_cpu0, client_cpu0) = (cpu_secs(&pid.to_string()), cpu_secs("self"));
-        tokio::time::sleep(Duration::from_secs(secs)).await;
-        measuring.store(false, Ordering::Relaxed);
-        let elapsed = t0.elapsed();
-        let server_cpu = cpu_secs(&pid.to_string()) - server_cpu0;
-        let client_cpu = cpu_secs("self") - client_cpu0;
-        stop.store(true, Ordering::Relaxed);
-        let mut all = Vec::new();
-        for t in tasks {
-            all.extend(t.await.unwrap());
+        let target = Target {
+            addr,
+            cfg: cfg.clone(),
+            h2,
+            requests: requests.clone(),
+            bodies: bodies.clone(),
+            conns,
+            server_pid: pid,
+        };
+        let mut results = Vec::new();
+        for name in phases.split(',').map(str::trim) {
+            let (label, rate) = match name {
+                "capacity" => (
+                    format!("capacity (closed loop, {conns} connections always busy)"),
+                    None,
+                ),
+                "rate" => (
+                    format!(
+                        "latency at {rate:.0} reviews/s offered (open loop, {conns} connections)"
+                    ),
+                    Some(rate),
+                ),
+                other => panic!("BENCH_PHASES: unknown phase {other:?} (capacity, rate)"),
+            };
+            results.push(phase(label, &target, secs, rate).await);
         }
         let rss_hwm = vm_kb(pid, "VmHWM:").unwrap_or(0);
         let rss_now = vm_kb(pid, "VmRSS:").unwrap_or(0);
-        (
-            all,
-            elapsed,
-            errors.load(Ordering::Relaxed),
-            (rss_idle, rss_now, rss_hwm),
-            (server_cpu, client_cpu),
-        )
+        (results, (rss_idle, rss_now, rss_hwm))
     });
-    let (mut lat, elapsed, errors, (rss_idle, rss_now, rss_hwm), (server_cpu, client_cpu)) = result;
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let (rss_idle, rss_now, rss_hwm) = rss;
     // SIGTERM: graceful shutdown.
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
     let status = child.wait().unwrap();
-    lat.sort_unstable();
-    let n = lat.len();
     let log_lines = std::fs::read_to_string(&log_path)
         .map(|s| s.lines().count())
         .unwrap_or(0);
     println!("podgate-server load benchmark");
     println!(
-        "  setup: {conns} {} TLS connections, {secs} s measured after 1 s warm-up, client threads {client_threads}, server threads {}, log {log}, body {avg_body} B avg",
+        "  setup: {conns} {} TLS connections, {secs} s measured per phase after 1 s warm-up, client threads {client_threads}, server threads {}, log {log}, body {avg_body} B avg",
         if h2 { "HTTP/2" } else { "HTTP/1.1 keep-alive" },
         if server_threads == 0 { "auto".to_string() } else { server_threads.to_string() },
     );
@@ -425,27 +671,9 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!(
-        "  throughput: {:.0} reviews/s ({n} reviews, {errors} errors)",
-        n as f64 / elapsed.as_secs_f64()
-    );
-    println!(
-        "  CPU: server {:.2} s ({:.0} µs per review, {:.0} reviews/s per fully used core), load generator {:.2} s, over {:.1} s wall; loadavg {}",
-        server_cpu,
-        server_cpu * 1e6 / n.max(1) as f64,
-        n as f64 / server_cpu.max(1e-9),
-        client_cpu,
-        elapsed.as_secs_f64(),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
-    println!(
-        "  latency ms: p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
-        percentile(&lat, 0.50),
-        percentile(&lat, 0.90),
-        percentile(&lat, 0.99),
-        percentile(&lat, 0.999),
-        percentile(&lat, 1.0)
-    );
+    for p in &results {
+        report(p);
+    }
     println!(
         "  server RSS: idle {:.1} MB, after load {:.1} MB, peak (VmHWM) {:.1} MB",
         rss_idle as f64 / 1024.0,

@@ -3,6 +3,7 @@
 //! Not part of the stable API.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -15,6 +16,34 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+
+use crate::certs::{CertAuthority, ServingPair};
+
+/// A throwaway CA and a serving pair it signed, written to disk as
+/// `tls.crt` and `tls.key`.
+pub struct TestPki {
+    pub ca: CertAuthority,
+    pub pair: ServingPair,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+}
+
+/// Generate a CA named `ca_name` and a one-day serving pair for `names`,
+/// and write the pair into `dir`.
+pub fn write_test_pki(dir: &Path, ca_name: &str, names: &[String]) -> anyhow::Result<TestPki> {
+    let ca = CertAuthority::generate(ca_name, 1)?;
+    let pair = ca.issue(names, 1)?;
+    let cert_path = dir.join("tls.crt");
+    let key_path = dir.join("tls.key");
+    std::fs::write(&cert_path, &pair.cert_pem)?;
+    std::fs::write(&key_path, &pair.key_pem)?;
+    Ok(TestPki {
+        ca,
+        pair,
+        cert_path,
+        key_path,
+    })
+}
 
 /// A TLS client configuration trusting only `ca_pem`, offering `alpn`.
 pub fn client_config(ca_pem: &str, alpn: &[&[u8]]) -> anyhow::Result<Arc<rustls::ClientConfig>> {

@@ -114,12 +114,13 @@ impl TestServer {
     pub async fn start_with(opts: Options, state: Option<AppState>) -> TestServer {
         install_provider();
         let dir = tempfile::tempdir().unwrap();
-        let ca = Arc::new(CertAuthority::generate("podgate-test-ca", 1).unwrap());
-        let pair = ca.issue(&names(), 1).unwrap();
-        let cert_path = dir.path().join("tls.crt");
-        let key_path = dir.path().join("tls.key");
-        std::fs::write(&cert_path, &pair.cert_pem).unwrap();
-        std::fs::write(&key_path, &pair.key_pem).unwrap();
+        let testkit::TestPki {
+            ca,
+            pair,
+            cert_path,
+            key_path,
+        } = testkit::write_test_pki(dir.path(), "podgate-test-ca", &names()).unwrap();
+        let ca = Arc::new(ca);
         let ns_path = dir.path().join("namespaces.yaml");
         std::fs::write(&ns_path, NAMESPACES).unwrap();
 
