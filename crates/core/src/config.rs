@@ -841,10 +841,43 @@ impl Exceptions {
 
     /// The first active exception waiving `finding` for `subject`.
     pub fn matching(&self, subject: &Subject, finding: FindingId<'_>) -> Option<usize> {
-        self.list.iter().enumerate().find_map(|(i, e)| {
-            let ok = self.active[i] && e.covers(finding) && e.applies_to(subject);
-            ok.then_some(i)
-        })
+        self.select(subject).matching(finding)
+    }
+
+    /// The active exceptions whose selectors (namespace, name, kind,
+    /// labels, images) match `subject`. Selectors are checked once here;
+    /// [`Selected::matching`] then only compares finding IDs, so a resource
+    /// with many findings does not re-run globs and label selectors per
+    /// finding.
+    pub fn select(&self, subject: &Subject) -> Selected<'_> {
+        let indexes = if self.list.is_empty() {
+            Vec::new()
+        } else {
+            (0..self.list.len())
+                .filter(|&i| self.active[i] && self.list[i].applies_to(subject))
+                .collect()
+        };
+        Selected {
+            list: &self.list,
+            indexes,
+        }
+    }
+}
+
+/// The exceptions that apply to one resource (from [`Exceptions::select`]).
+pub struct Selected<'a> {
+    list: &'a [Exception],
+    indexes: Vec<usize>,
+}
+
+impl Selected<'_> {
+    /// The first of these exceptions (in configuration order) that waives
+    /// `finding`; its index in the configuration.
+    pub fn matching(&self, finding: FindingId<'_>) -> Option<usize> {
+        self.indexes
+            .iter()
+            .copied()
+            .find(|&i| self.list[i].covers(finding))
     }
 }
 

@@ -507,6 +507,7 @@ fn evaluate_one(
         labels: vec![&p.object_labels, &p.pod.metadata.labels],
         images,
     };
+    let exceptions_here = exceptions.select(&subject);
     let inline: Vec<(String, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
         [&p.object_annotations, &p.pod.metadata.annotations]
             .iter()
@@ -521,7 +522,7 @@ fn evaluate_one(
     // `id` is what reports, annotations and baselines call the finding;
     // `finding` is what exceptions match (image findings by code).
     let mut waive = |id: &str, finding: FindingId<'_>, field: &str| -> bool {
-        if let Some(i) = exceptions.matching(&subject, finding) {
+        if let Some(i) = exceptions_here.matching(finding) {
             suppressed.push(SuppressedOut {
                 id: id.to_string(),
                 field: field.to_string(),
