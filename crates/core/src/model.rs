@@ -340,11 +340,124 @@ pub struct VolumeMount {
 }
 
 /// A port reference that is either a number or an IANA service name.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum IntOrString {
     Int(i64),
     String(String),
+}
+
+/// What `#[serde(untagged)]` accepted (an integer that fits `i64`, else a
+/// string) with its error, but without buffering the value and building
+/// a discarded error for every string: a named port cost two error
+/// messages, formatted and dropped, on every decode.
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        const NO_MATCH: &str = "data did not match any variant of untagged enum IntOrString";
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(NO_MATCH)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IntOrString, E> {
+                i64::try_from(v)
+                    .map(IntOrString::Int)
+                    .map_err(|_| E::custom(NO_MATCH))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<IntOrString, E> {
+                Err(E::custom(NO_MATCH))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<IntOrString, E> {
+                Err(E::custom(NO_MATCH))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<IntOrString, E> {
+                Err(E::custom(NO_MATCH))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<IntOrString, E> {
+                Err(E::custom(NO_MATCH))
+            }
+            // Arrays and objects are read to their end first, the way the
+            // untagged enum buffered them (`deserialize_any` all the way
+            // down, so with the same recursion limit), so that the error
+            // and its position stay the same.
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<IntOrString, A::Error> {
+                Drain.visit_seq(seq)?;
+                Err(serde::de::Error::custom(NO_MATCH))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<IntOrString, A::Error> {
+                Drain.visit_map(map)?;
+                Err(serde::de::Error::custom(NO_MATCH))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Any value, read with `deserialize_any` (as serde's buffered `Content`
+/// is) and dropped.
+struct Drain;
+
+impl<'de> Deserialize<'de> for Drain {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Drain)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Drain {
+    type Value = Drain;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_unit<E>(self) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_none<E>(self) -> Result<Drain, E> {
+        Ok(Drain)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Drain, D::Error> {
+        Drain::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Drain, A::Error> {
+        while seq.next_element::<Drain>()?.is_some() {}
+        Ok(Drain)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Drain, A::Error> {
+        while map.next_entry::<Drain, Drain>()?.is_some() {}
+        Ok(Drain)
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -588,6 +701,106 @@ mod tests {
             "containers": [{"name": "a", "securityContext": {"privileged": "yes"}}]
         }));
         assert!(r.is_err());
+    }
+
+    /// The hand-written `IntOrString` decodes and fails exactly like the
+    /// `#[serde(untagged)]` enum it replaced, message and position included.
+    #[test]
+    fn int_or_string_matches_the_untagged_enum() {
+        mod untagged {
+            // Same name as the real type: it is part of the error message.
+            #[derive(Debug, PartialEq, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum IntOrString {
+                Int(i64),
+                String(String),
+            }
+        }
+        use untagged::IntOrString as Untagged;
+        #[derive(Debug, Deserialize)]
+        struct Old {
+            #[serde(default)]
+            #[allow(dead_code)]
+            port: Option<Untagged>,
+        }
+        #[derive(Debug, Deserialize)]
+        struct New {
+            #[serde(default)]
+            #[allow(dead_code)]
+            port: Option<IntOrString>,
+        }
+        fn same(a: &Option<Untagged>, b: &Option<IntOrString>) -> bool {
+            match (a, b) {
+                (None, None) => true,
+                (Some(Untagged::Int(x)), Some(IntOrString::Int(y))) => x == y,
+                (Some(Untagged::String(x)), Some(IntOrString::String(y))) => x == y,
+                _ => false,
+            }
+        }
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let values = [
+            "8080",
+            "0",
+            "-1",
+            "-0",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "-9223372036854775809",
+            "1e400",
+            "1.5",
+            "1e2",
+            "1.0",
+            r#""http""#,
+            r#""""#,
+            r#""\u00e9\n""#,
+            r#""\ud800""#,
+            "true",
+            "false",
+            "null",
+            "[]",
+            r#"[1, "a", {"b": null}]"#,
+            "{}",
+            r#"{"a": 1, "b": [2]}"#,
+            r#"{"a": 1e400}"#,
+            "[1e400]",
+            &deep,
+            "tru",
+            "[1,]",
+        ];
+        for v in values {
+            let doc = format!(r#"{{"port": {v}, "x": 1}}"#);
+            let old = serde_json::from_str::<Old>(&doc);
+            let new = serde_json::from_str::<New>(&doc);
+            match (&old, &new) {
+                (Ok(a), Ok(b)) => assert!(same(&a.port, &b.port), "{v}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{v}"),
+                _ => panic!("{v}: {old:?} vs {new:?}"),
+            }
+            let mut track = serde_path_to_error::Track::new();
+            let old_p = Old::deserialize(serde_path_to_error::Deserializer::new(
+                &mut serde_json::Deserializer::from_str(&doc),
+                &mut track,
+            ))
+            .map_err(|e| (e.to_string(), track.path().to_string()));
+            let mut track = serde_path_to_error::Track::new();
+            let new_p = New::deserialize(serde_path_to_error::Deserializer::new(
+                &mut serde_json::Deserializer::from_str(&doc),
+                &mut track,
+            ))
+            .map_err(|e| (e.to_string(), track.path().to_string()));
+            assert_eq!(old_p.err(), new_p.err(), "{v}");
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&doc) {
+                let old = Old::deserialize(&value);
+                let new = New::deserialize(&value);
+                match (&old, &new) {
+                    (Ok(a), Ok(b)) => assert!(same(&a.port, &b.port), "{v}"),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{v}"),
+                    _ => panic!("{v}: {old:?} vs {new:?}"),
+                }
+            }
+        }
     }
 
     #[test]
