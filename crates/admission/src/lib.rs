@@ -154,7 +154,7 @@ impl Admission {
         review: &[u8],
         now: Instant,
     ) -> Result<(Vec<u8>, Outcome), RequestError> {
-        let request = review::parse_admission_review(review)?;
+        let request = review::parse_admission_review(review, true)?;
         let (response, outcome) = self.validate_request(&request, now);
         Ok((review::encode_admission_review(&response)?, outcome))
     }
@@ -164,7 +164,8 @@ impl Admission {
     /// overriding anything set explicitly. See [`mutate`].
     pub fn mutate(&self, review: &[u8], now: Instant) -> Result<(Vec<u8>, Outcome), RequestError> {
         let _ = now;
-        let request = review::parse_admission_review(review)?;
+        // The patch is computed on the raw object: keep it.
+        let request = review::parse_admission_review(review, false)?;
         let (response, outcome) = self.mutate_request(&request);
         Ok((review::encode_admission_review(&response)?, outcome))
     }

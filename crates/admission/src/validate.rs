@@ -305,38 +305,53 @@ impl Admission {
                 LevelVersion::new(Level::Privileged, Version::LATEST).to_string(),
             );
         }
-        let Some(obj) = r.object() else {
-            out.errors.push(true);
-            out.decision = Decision::Error;
-            return bad_request_response("failed to decode pod", None);
-        };
-        let pod = match decode_pod(obj) {
-            Ok(p) => p,
-            Err(e) => {
-                out.errors.push(true);
-                out.decision = Decision::Error;
-                return bad_request_response("failed to decode object", Some(&e));
-            }
-        };
-        if r.operation == "UPDATE" {
-            let Some(old) = r.old_object() else {
-                out.errors.push(true);
-                out.decision = Decision::Error;
-                return bad_request_response("failed to decode old pod", None);
-            };
-            let old_pod = match decode_pod(old) {
-                Ok(p) => p,
+        // Decoded with the review (single pass), or now from the raw object.
+        let decoded;
+        let pod = match (&r.pod, r.object()) {
+            (Some(p), _) => &**p,
+            (None, Some(obj)) => match decode_pod(obj) {
+                Ok(p) => {
+                    decoded = p;
+                    &decoded
+                }
                 Err(e) => {
                     out.errors.push(true);
                     out.decision = Decision::Error;
-                    return bad_request_response("failed to decode old object", Some(&e));
+                    return bad_request_response("failed to decode object", Some(&e));
+                }
+            },
+            (None, None) => {
+                out.errors.push(true);
+                out.decision = Decision::Error;
+                return bad_request_response("failed to decode pod", None);
+            }
+        };
+        if r.operation == "UPDATE" {
+            let old_decoded;
+            let old_pod = match (&r.old_pod, r.old_object()) {
+                (Some(p), _) => &**p,
+                (None, Some(old)) => match decode_pod(old) {
+                    Ok(p) => {
+                        old_decoded = p;
+                        &old_decoded
+                    }
+                    Err(e) => {
+                        out.errors.push(true);
+                        out.decision = Decision::Error;
+                        return bad_request_response("failed to decode old object", Some(&e));
+                    }
+                },
+                (None, None) => {
+                    out.errors.push(true);
+                    out.decision = Decision::Error;
+                    return bad_request_response("failed to decode old pod", None);
                 }
             };
-            if !is_significant_pod_update(&pod, &old_pod) {
+            if !is_significant_pod_update(pod, old_pod) {
                 return AdmissionResponse::allowed();
             }
         }
-        self.evaluate(r, policy, &errs, &pod, true, out)
+        self.evaluate(r, policy, &errs, pod, true, out)
     }
 
     fn validate_workload(

@@ -181,7 +181,21 @@ impl Req {
         self
     }
 
+    /// The body with the request's fields in kube-apiserver's order (Go
+    /// struct order: `resource` before `object`), which lets the engine
+    /// decode a pod in the same pass as the review.
     pub fn body(&self) -> Vec<u8> {
+        self.body_in(true)
+    }
+
+    /// The same review with the request's keys sorted (as `json!` writes
+    /// them): `object` comes before `resource`, so the engine keeps the
+    /// object raw and decodes it afterwards, its other path.
+    pub fn body_sorted(&self) -> Vec<u8> {
+        self.body_in(false)
+    }
+
+    fn body_in(&self, apiserver_order: bool) -> Vec<u8> {
         let options_kind = match self.op {
             "CREATE" => "CreateOptions",
             "UPDATE" => "UpdateOptions",
@@ -189,27 +203,43 @@ impl Req {
         };
         let gvk = json!({"group": self.group, "version": self.version, "kind": self.kind});
         let gvr = json!({"group": self.group, "version": self.version, "resource": self.resource});
-        let mut request = json!({
-            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-            "kind": gvk,
-            "resource": gvr,
-            "requestKind": gvk,
-            "requestResource": gvr,
-            "name": self.name,
-            "namespace": self.namespace,
-            "operation": self.op,
-            "userInfo": {"username": self.user, "uid": "014fbff9a07c", "groups": ["system:authenticated"]},
-            "object": self.object,
-            "oldObject": self.old,
-            "dryRun": self.dry_run,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": options_kind}
-        });
-        if !self.sub.is_empty() {
-            request["subResource"] = json!(self.sub);
-            request["requestSubResource"] = json!(self.sub);
+        let sub = (!self.sub.is_empty()).then(|| json!(self.sub));
+        let mut fields: Vec<(&str, Value)> = vec![
+            ("uid", json!("705ab4f5-6393-11e8-b7cc-42010a800002")),
+            ("kind", gvk.clone()),
+            ("resource", gvr.clone()),
+        ];
+        fields.extend(sub.clone().map(|s| ("subResource", s)));
+        fields.extend([("requestKind", gvk), ("requestResource", gvr)]);
+        fields.extend(sub.map(|s| ("requestSubResource", s)));
+        fields.extend([
+            ("name", json!(self.name)),
+            ("namespace", json!(self.namespace)),
+            ("operation", json!(self.op)),
+            (
+                "userInfo",
+                json!({"username": self.user, "uid": "014fbff9a07c", "groups": ["system:authenticated"]}),
+            ),
+            ("object", self.object.clone()),
+            ("oldObject", self.old.clone()),
+            ("dryRun", json!(self.dry_run)),
+            (
+                "options",
+                json!({"apiVersion": "meta.k8s.io/v1", "kind": options_kind}),
+            ),
+        ]);
+        if !apiserver_order {
+            fields.sort_by_key(|(k, _)| *k);
         }
-        serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}))
-            .unwrap()
+        let request: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}:{}", json!(k), serde_json::to_string(v).unwrap()))
+            .collect();
+        format!(
+            r#"{{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{{{}}}}}"#,
+            request.join(",")
+        )
+        .into_bytes()
     }
 }
 
@@ -220,6 +250,15 @@ pub fn validate(adm: &Admission, req: &Req) -> (Value, Outcome) {
 
 pub fn validate_at(adm: &Admission, req: &Req, now: Instant) -> (Value, Outcome) {
     let (bytes, outcome) = adm.validate(&req.body(), now).expect("a review");
+    // Both decode paths (the pod decoded with the review, or kept raw and
+    // decoded afterwards) give the same answer, byte for byte.
+    let (sorted_bytes, sorted_outcome) = adm.validate(&req.body_sorted(), now).expect("a review");
+    assert_eq!(
+        String::from_utf8_lossy(&bytes),
+        String::from_utf8_lossy(&sorted_bytes),
+        "single-pass and raw decode disagree"
+    );
+    assert_eq!(outcome, sorted_outcome);
     let review: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(review["apiVersion"], "admission.k8s.io/v1");
     assert_eq!(review["kind"], "AdmissionReview");
