@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use podgate_server::{testkit, CertsArgs, ServeArgs, Server};
 
-use crate::common::{install_provider, pod_create, restricted_pod};
+use crate::common::{apiserver_bytes, install_provider, pod_create, restricted_pod};
 
 #[derive(Parser, Debug)]
 struct Serve {
@@ -166,7 +166,7 @@ async fn insecure_http_serves_plain_http() {
         let _ = rx.await;
     }));
     let mut c = testkit::connect_plain(addr).await.unwrap();
-    let body = serde_json::to_vec(&pod_create("plain", restricted_pod())).unwrap();
+    let body = apiserver_bytes(&pod_create("plain", restricted_pod()));
     let reply = c
         .send(testkit::post_json("/validate", body).unwrap())
         .await

@@ -187,7 +187,7 @@ impl TestServer {
     }
 
     pub async fn review(&self, path: &str, review: &Value) -> (u16, Value) {
-        let reply = self.post(path, serde_json::to_vec(review).unwrap()).await;
+        let reply = self.post(path, apiserver_bytes(review)).await;
         let v = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         (reply.status, v)
     }
@@ -215,6 +215,53 @@ impl TestServer {
 }
 
 // ---- AdmissionReview fixtures ----------------------------------------------
+
+/// The fields of an AdmissionRequest in the order kube-apiserver writes
+/// them (Go struct order). `json!` sorts keys, which would put `object`
+/// before `resource`.
+const REQUEST_ORDER: [&str; 15] = [
+    "uid",
+    "kind",
+    "resource",
+    "subResource",
+    "requestKind",
+    "requestResource",
+    "requestSubResource",
+    "name",
+    "namespace",
+    "operation",
+    "userInfo",
+    "object",
+    "oldObject",
+    "dryRun",
+    "options",
+];
+
+/// `review` serialised as kube-apiserver would: `kind`, `apiVersion`,
+/// then `request` with its fields in [`REQUEST_ORDER`] (others after).
+pub fn apiserver_bytes(review: &Value) -> Vec<u8> {
+    let Some(req) = review.get("request").and_then(Value::as_object) else {
+        return serde_json::to_vec(review).unwrap();
+    };
+    let mut keys: Vec<&String> = req.keys().collect();
+    keys.sort_by_key(|k| {
+        REQUEST_ORDER
+            .iter()
+            .position(|o| o == k)
+            .unwrap_or(REQUEST_ORDER.len())
+    });
+    let fields: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{}:{}", json!(k), req[k.as_str()]))
+        .collect();
+    format!(
+        r#"{{"kind":{},"apiVersion":{},"request":{{{}}}}}"#,
+        review["kind"],
+        review["apiVersion"],
+        fields.join(",")
+    )
+    .into_bytes()
+}
 
 pub fn restricted_pod() -> Value {
     json!({

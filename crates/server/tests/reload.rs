@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use podgate_server::testkit;
 
-use crate::common::{atomic_write, names, pod_create, restricted_pod, TestServer};
+use crate::common::{apiserver_bytes, atomic_write, names, pod_create, restricted_pod, TestServer};
 
 async fn wait_for_cert(s: &TestServer, der: &[u8], within: Duration) -> bool {
     let end = Instant::now() + within;
@@ -43,7 +43,7 @@ async fn rotation_under_traffic_drops_nothing() {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let uid = format!("k{i}-{n}");
-                let body = serde_json::to_vec(&pod_create(&uid, restricted_pod())).unwrap();
+                let body = apiserver_bytes(&pod_create(&uid, restricted_pod()));
                 let reply = c
                     .conn
                     .send(testkit::post_json("/validate", body).unwrap())
@@ -64,7 +64,7 @@ async fn rotation_under_traffic_drops_nothing() {
             let mut c = testkit::connect(addr, "localhost", cfg.clone())
                 .await
                 .expect("handshake failed during rotation");
-            let body = serde_json::to_vec(&pod_create("fresh", restricted_pod())).unwrap();
+            let body = apiserver_bytes(&pod_create("fresh", restricted_pod()));
             let reply = c
                 .conn
                 .send(testkit::post_json("/validate", body).unwrap())
@@ -96,7 +96,7 @@ async fn rotation_under_traffic_drops_nothing() {
 
     // The connection opened before the rotation still works.
     let mut first = first;
-    let body = serde_json::to_vec(&pod_create("old-conn", restricted_pod())).unwrap();
+    let body = apiserver_bytes(&pod_create("old-conn", restricted_pod()));
     let reply = first
         .conn
         .send(testkit::post_json("/validate", body).unwrap())

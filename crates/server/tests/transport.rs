@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use podgate_server::testkit;
 use serde_json::json;
 
-use crate::common::{self, pod_create, restricted_pod, Options, TestServer};
+use crate::common::{self, apiserver_bytes, pod_create, restricted_pod, Options, TestServer};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -39,7 +39,7 @@ async fn review_echoes_uid_as_json() {
 async fn wrong_content_type_is_415() {
     let s = TestServer::start().await;
     let mut c = s.connect_h1().await;
-    let body = serde_json::to_vec(&pod_create("u", restricted_pod())).unwrap();
+    let body = apiserver_bytes(&pod_create("u", restricted_pod()));
     for ct in [Some("text/plain"), Some("application/yaml"), None] {
         let mut b = hyper::Request::post("/validate").header("host", "localhost");
         if let Some(ct) = ct {
@@ -82,7 +82,7 @@ async fn oversized_body_is_413_and_the_connection_survives_for_small_ones() {
     let ok = s
         .post(
             "/validate",
-            serde_json::to_vec(&pod_create("u2", restricted_pod())).unwrap(),
+            apiserver_bytes(&pod_create("u2", restricted_pod())),
         )
         .await;
     assert_eq!(ok.status, 200);
@@ -123,7 +123,7 @@ async fn http2_via_alpn() {
     // Several streams on one connection.
     for i in 0..5 {
         let uid = format!("h2-{i}");
-        let body = serde_json::to_vec(&pod_create(&uid, restricted_pod())).unwrap();
+        let body = apiserver_bytes(&pod_create(&uid, restricted_pod()));
         let reply = c
             .conn
             .send(testkit::post_json("/validate", body).unwrap())
@@ -151,7 +151,7 @@ async fn concurrent_requests_over_16_connections() {
             let mut uids = Vec::new();
             for i in 0..13 {
                 let uid = format!("c{c}-r{i}");
-                let body = serde_json::to_vec(&pod_create(&uid, restricted_pod())).unwrap();
+                let body = apiserver_bytes(&pod_create(&uid, restricted_pod()));
                 let reply = conn
                     .conn
                     .send(testkit::post_json("/validate", body).unwrap())
@@ -178,7 +178,7 @@ async fn metrics_are_exposed_with_bounded_labels() {
     let _ = s
         .post(
             "/validate",
-            serde_json::to_vec(&pod_create("m1", common::root_pod("restricted-ns"))).unwrap(),
+            apiserver_bytes(&pod_create("m1", common::root_pod("restricted-ns"))),
         )
         .await;
     let _ = s.post("/validate", b"{oops".to_vec()).await;
