@@ -306,45 +306,29 @@ impl Admission {
             );
         }
         // Decoded with the review (single pass), or now from the raw object.
-        let decoded;
-        let pod = match (&r.pod, r.object()) {
-            (Some(p), _) => &**p,
-            (None, Some(obj)) => match decode_pod(obj) {
-                Ok(p) => {
-                    decoded = p;
-                    &decoded
-                }
-                Err(e) => {
-                    out.errors.push(true);
-                    out.decision = Decision::Error;
-                    return bad_request_response("failed to decode object", Some(&e));
-                }
-            },
-            (None, None) => {
+        let mut decoded = None;
+        let pod = match pod_of(r.pod.as_deref(), r.object(), &mut decoded) {
+            Ok(Some(p)) => p,
+            failed => {
                 out.errors.push(true);
                 out.decision = Decision::Error;
-                return bad_request_response("failed to decode pod", None);
+                return match failed {
+                    Err(e) => bad_request_response("failed to decode object", Some(&e)),
+                    _ => bad_request_response("failed to decode pod", None),
+                };
             }
         };
         if r.operation == "UPDATE" {
-            let old_decoded;
-            let old_pod = match (&r.old_pod, r.old_object()) {
-                (Some(p), _) => &**p,
-                (None, Some(old)) => match decode_pod(old) {
-                    Ok(p) => {
-                        old_decoded = p;
-                        &old_decoded
-                    }
-                    Err(e) => {
-                        out.errors.push(true);
-                        out.decision = Decision::Error;
-                        return bad_request_response("failed to decode old object", Some(&e));
-                    }
-                },
-                (None, None) => {
+            let mut old_decoded = None;
+            let old_pod = match pod_of(r.old_pod.as_deref(), r.old_object(), &mut old_decoded) {
+                Ok(Some(p)) => p,
+                failed => {
                     out.errors.push(true);
                     out.decision = Decision::Error;
-                    return bad_request_response("failed to decode old pod", None);
+                    return match failed {
+                        Err(e) => bad_request_response("failed to decode old object", Some(&e)),
+                        _ => bad_request_response("failed to decode old pod", None),
+                    };
                 }
             };
             if !is_significant_pod_update(pod, old_pod) {
@@ -693,4 +677,18 @@ pub(crate) fn is_significant_pod_update(pod: &PodTemplate, old: &PodTemplate) ->
             Some(o) => significant(c, o),
         }
     })
+}
+
+/// The pod the review already decoded (single pass), or `raw` decoded into
+/// `slot`; `Ok(None)` when the review has neither.
+fn pod_of<'a>(
+    decoded: Option<&'a PodTemplate>,
+    raw: Option<&serde_json::value::RawValue>,
+    slot: &'a mut Option<PodTemplate>,
+) -> Result<Option<&'a PodTemplate>, String> {
+    match (decoded, raw) {
+        (Some(p), _) => Ok(Some(p)),
+        (None, Some(raw)) => Ok(Some(slot.insert(decode_pod(raw)?))),
+        (None, None) => Ok(None),
+    }
 }
