@@ -128,7 +128,7 @@ impl AdmissionRequest {
     /// Whether this is a request on core `pods` (or one of its
     /// subresources).
     pub fn is_pods(&self) -> bool {
-        self.resource.group.is_empty() && self.resource.resource == "pods"
+        crate::resource::Resource::classify(&self.resource) == crate::resource::Resource::Pod
     }
 }
 
@@ -234,6 +234,8 @@ impl<'de> Deserialize<'de> for PodsDecoded {
                 ) -> Result<T, A::Error> {
                     Ok(map.next_value::<Option<T>>()?.unwrap_or_default())
                 }
+                // Every field spelled out: adding one to `AdmissionRequest`
+                // must not compile until it is decoded here too.
                 let mut r = AdmissionRequest {
                     uid: String::new(),
                     kind: GroupVersionKind::default(),

@@ -850,13 +850,9 @@ impl Exceptions {
     /// with many findings does not re-run globs and label selectors per
     /// finding.
     pub fn select(&self, subject: &Subject) -> Selected<'_> {
-        let indexes = if self.list.is_empty() {
-            Vec::new()
-        } else {
-            (0..self.list.len())
-                .filter(|&i| self.active[i] && self.list[i].applies_to(subject))
-                .collect()
-        };
+        let indexes = (0..self.list.len())
+            .filter(|&i| self.active[i] && self.list[i].applies_to(subject))
+            .collect();
         Selected {
             list: &self.list,
             indexes,
