@@ -87,7 +87,12 @@ impl AppState {
     }
 
     pub fn is_ready(&self) -> bool {
-        self.inner.synced.load(Ordering::SeqCst) && !self.inner.draining.load(Ordering::SeqCst)
+        self.inner.synced.load(Ordering::SeqCst) && !self.is_draining()
+    }
+
+    /// Shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.inner.draining.load(Ordering::SeqCst)
     }
 }
 
@@ -101,7 +106,34 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            close_when_draining,
+        ))
         .with_state(state)
+}
+
+/// Once shutdown has begun, every HTTP/1.1 answer carries
+/// `Connection: close`, so the client closes its keep-alive connection
+/// right after reading it. kube-apiserver keeps reusing an idle webhook
+/// connection regardless of readiness (kubernetes/kubernetes#127335), and a
+/// connection the server closes while the apiserver is sending on it fails
+/// that admission call (a POST is not retried). Closing after an answer
+/// makes the apiserver dial again, through the Service, to a ready replica.
+/// (HTTP/2 connections get GOAWAY when the delay ends and the drain starts;
+/// kube-apiserver calls admission webhooks over HTTP/1.1.)
+async fn close_when_draining(
+    State(st): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let http11 = req.version() == axum::http::Version::HTTP_11;
+    let mut resp = next.run(req).await;
+    if http11 && st.is_draining() {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 async fn validate(State(st): State<AppState>, req: Request) -> Response {

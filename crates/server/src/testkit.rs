@@ -122,10 +122,20 @@ pub async fn connect_plain(addr: SocketAddr) -> anyhow::Result<Conn> {
 pub struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
+    pub headers: hyper::HeaderMap,
     pub body: Bytes,
 }
 
 impl Conn {
+    /// Whether the server has closed this connection (HTTP/1.1), or it can
+    /// take no more requests.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Conn::H1(s) => s.is_closed(),
+            Conn::H2(s) => s.is_closed(),
+        }
+    }
+
     /// Send one request and read the whole response.
     pub async fn send(&mut self, req: Request<Full<Bytes>>) -> anyhow::Result<Reply> {
         let resp = match self {
@@ -144,10 +154,12 @@ impl Conn {
             .get(hyper::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let headers = resp.headers().clone();
         let body = resp.into_body().collect().await?.to_bytes();
         Ok(Reply {
             status,
             content_type,
+            headers,
             body,
         })
     }

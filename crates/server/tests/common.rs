@@ -88,6 +88,7 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub reload_interval: Duration,
     pub shutdown_grace: Duration,
+    pub shutdown_delay: Duration,
     pub config: Option<&'static str>,
     /// A podgate.yaml passed with `--exceptions`.
     pub exceptions: Option<&'static str>,
@@ -99,6 +100,7 @@ impl Default for Options {
             max_body_bytes: 3 * 1024 * 1024,
             reload_interval: Duration::from_millis(200),
             shutdown_grace: Duration::from_secs(5),
+            shutdown_delay: Duration::ZERO,
             config: None,
             exceptions: None,
         }
@@ -133,6 +135,7 @@ impl TestServer {
         args.max_body_bytes = opts.max_body_bytes;
         args.tls_reload_interval = opts.reload_interval;
         args.shutdown_grace = opts.shutdown_grace;
+        args.shutdown_delay = opts.shutdown_delay;
         if let Some(cfg) = opts.config {
             let p = dir.path().join("config.yaml");
             std::fs::write(&p, cfg).unwrap();

@@ -102,3 +102,55 @@ async fn idle_keep_alive_connections_do_not_block_shutdown() {
     s.stop().await;
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// During `--shutdown-delay` the server still answers, but tells HTTP/1.1
+/// clients to close the connection after each answer, so kube-apiserver
+/// stops reusing it and dials a ready replica instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_connections_are_closed_after_an_answer_during_the_delay() {
+    let mut s = TestServer::start_with(
+        Options {
+            shutdown_delay: Duration::from_secs(3),
+            ..Options::default()
+        },
+        None,
+    )
+    .await;
+    let mut c = s.connect_h1().await;
+    let before = c
+        .conn
+        .send(testkit::get("/healthz").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(before.status, 200);
+    assert!(before.headers.get("connection").is_none());
+    assert!(!c.conn.is_closed());
+
+    s.signal_shutdown();
+    // The delay has begun once readiness fails.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while s.state.is_ready() {
+        assert!(Instant::now() < deadline, "readiness never turned off");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let during = c.conn.send(testkit::get("/readyz").unwrap()).await.unwrap();
+    assert_eq!(during.status, 503);
+    assert_eq!(
+        during.headers.get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    // The server closes its end after that answer.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !c.conn.is_closed() {
+        assert!(Instant::now() < deadline, "connection left open");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // New connections are still served during the delay, one answer each.
+    let fresh = s.post("/validate", b"{}".to_vec()).await;
+    assert_eq!(fresh.status, 400);
+    assert_eq!(
+        fresh.headers.get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    s.stop().await;
+}
