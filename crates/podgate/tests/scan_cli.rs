@@ -98,6 +98,35 @@ fn exit_2_on_bad_input_but_other_files_are_still_reported() {
     assert!(err["message"].as_str().unwrap().contains("name"), "{err}");
 }
 
+/// kubectl applies a `<<` merge key where it stands, so a merge written
+/// after `privileged: false` makes the container privileged. The scan must
+/// see what kubectl applies, not the explicit key.
+#[test]
+fn merge_key_after_an_explicit_key_is_read_as_kubectl_reads_it() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("merge.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: sneaky}\nspec:\n  containers:\n  \
+             - name: c\n    image: i\n    securityContext:\n      privileged: false\n      \
+             <<: {privileged: true}\n",
+        )
+        .unwrap();
+    let out = podgate()
+        .args(["scan", "--level", "baseline", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    let r = &v["results"][0];
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["violations"][0]["check"], "privileged");
+    // Pointing at the merged text that sets it.
+    assert_eq!(r["violations"][0]["line"], 10);
+}
+
 #[test]
 fn missing_path_is_an_input_error() {
     podgate()

@@ -48,6 +48,8 @@ struct Item {
     node: u32,
     pos: Pos,
     height: usize,
+    /// Delivered by an alias (go-yaml refuses `<<: *list`).
+    alias: bool,
 }
 
 struct Anchor {
@@ -68,8 +70,8 @@ enum Key {
         len: u32,
         pos: Pos,
     },
-    /// `<<` read, waiting for the maps to merge.
-    Merge(Pos),
+    /// `<<` read, waiting for the mappings to merge.
+    Merge,
 }
 
 enum Kind {
@@ -77,9 +79,18 @@ enum Kind {
     Map {
         map: Map<String, Value>,
         key: Key,
-        /// Position of the `<<` key, and what it merges (value, node).
-        merge: Option<(Pos, Option<(Value, u32)>)>,
+        /// Built at the mapping's first `<<`: where each key's edge is in
+        /// the frame's pending edges, and whether a merge wrote it last.
+        index: Option<HashMap<String, Slot>>,
     },
+}
+
+/// A key of a mapping that has merges (see [`Kind::Map`]).
+struct Slot {
+    /// Index of the key's edge among the frame's pending edges.
+    at: usize,
+    /// The current value came from a `<<`, so an explicit key may replace it.
+    merged: bool,
 }
 
 struct Frame {
@@ -232,7 +243,7 @@ impl<'l> Builder<'l> {
             Kind::Map {
                 map: Map::new(),
                 key: Key::None,
-                merge: None,
+                index: None,
             }
         } else {
             Kind::Seq(Vec::new())
@@ -261,16 +272,9 @@ impl<'l> Builder<'l> {
                     .push_node(false, self.pending.drain(frame.pending_start..));
                 (Value::Array(items), node)
             }
-            Kind::Map {
-                mut map,
-                key,
-                merge,
-            } => {
+            Kind::Map { map, key, .. } => {
                 if !matches!(key, Key::None) {
                     return fail(end_pos, "mapping ended between a key and its value");
-                }
-                if let Some((_, Some((src, src_node)))) = merge {
-                    self.apply_merge(&mut map, src, src_node);
                 }
                 let node = self
                     .positions
@@ -286,6 +290,7 @@ impl<'l> Builder<'l> {
             node,
             pos: frame.pos,
             height: frame.height + 1,
+            alias: false,
         };
         if frame.anchor > 0 {
             let nodes = self.nodes - frame.nodes_at_start;
@@ -293,46 +298,6 @@ impl<'l> Builder<'l> {
             self.register(frame.anchor, &item, nodes, bytes)?;
         }
         self.deliver(item)
-    }
-
-    /// Merge `src` (a map, or a list of maps, earlier ones winning) into
-    /// `map`; keys already present (explicit keys) win.
-    fn apply_merge(&mut self, map: &mut Map<String, Value>, src: Value, src_node: u32) {
-        match src {
-            Value::Object(obj) => self.merge_one(map, obj, src_node),
-            Value::Array(items) => {
-                let kids: Vec<u32> = self
-                    .positions
-                    .edges_of(src_node)
-                    .iter()
-                    .map(|e| e.child)
-                    .collect();
-                for (i, it) in items.into_iter().enumerate() {
-                    if let Value::Object(obj) = it {
-                        self.merge_one(map, obj, kids.get(i).copied().unwrap_or(NONE));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn merge_one(&mut self, map: &mut Map<String, Value>, mut obj: Map<String, Value>, node: u32) {
-        for e in self.positions.edges_of(node) {
-            let k = self.positions.key(e);
-            if !map.contains_key(k) {
-                if let Some(v) = obj.remove(k) {
-                    map.insert(k.to_string(), v);
-                    self.pending.push(*e);
-                }
-            }
-        }
-        // Entries without a recorded position (none expected): still merge.
-        for (k, v) in obj {
-            if !map.contains_key(&k) {
-                map.insert(k, v);
-            }
-        }
     }
 
     fn register(&mut self, id: usize, item: &Item, nodes: usize, bytes: usize) -> Result<(), Fail> {
@@ -351,7 +316,8 @@ impl<'l> Builder<'l> {
         Ok(())
     }
 
-    /// A scalar. `merge_key` is true for a plain, untagged (or `!!merge`) `<<`.
+    /// A scalar. `merge_key` is true for `<<` plain and untagged, or tagged
+    /// `!!merge` in any style.
     pub(crate) fn scalar(
         &mut self,
         scalar: Scalar,
@@ -362,23 +328,12 @@ impl<'l> Builder<'l> {
         let bytes = scalar.weight();
         self.count(pos, 1, bytes)?;
         if merge_key && self.wants_key() {
-            let line_offset = self.line_offset;
             if let Some(Frame {
-                kind: Kind::Map { key, merge, .. },
+                kind: Kind::Map { key, .. },
                 ..
             }) = self.frames.last_mut()
             {
-                if let Some((prev, _)) = merge {
-                    return fail(
-                        pos,
-                        format!(
-                            "mapping key \"<<\" already defined at line {}",
-                            prev.line.saturating_add(line_offset)
-                        ),
-                    );
-                }
-                *merge = Some((pos, None));
-                *key = Key::Merge(pos);
+                *key = Key::Merge;
             }
             return Ok(());
         }
@@ -387,6 +342,7 @@ impl<'l> Builder<'l> {
             node: NONE,
             pos,
             height: 0,
+            alias: false,
         };
         if anchor > 0 {
             self.register(anchor, &item, 1, bytes)?;
@@ -434,6 +390,7 @@ impl<'l> Builder<'l> {
             node,
             pos,
             height,
+            alias: true,
         })
     }
 
@@ -457,7 +414,7 @@ impl<'l> Builder<'l> {
                     child: item.node,
                 });
             }
-            Kind::Map { map, key, merge } => match std::mem::replace(key, Key::None) {
+            Kind::Map { map, key, index } => match std::mem::replace(key, Key::None) {
                 Key::None => {
                     let Val::Scalar(s) = item.val else {
                         return fail(
@@ -484,16 +441,38 @@ impl<'l> Builder<'l> {
                     len,
                     pos,
                 } => {
-                    if map.insert(k, item.val.into_value(item.pos)?).is_some() {
+                    let edge = Edge {
+                        key_start: start,
+                        key_len: len,
+                        pos,
+                        child: item.node,
+                    };
+                    let value = item.val.into_value(item.pos)?;
+                    let base = top.pending_start;
+                    if let Some(index) = index {
+                        match index.get_mut(&k) {
+                            // go-yaml applies a mapping's entries in order,
+                            // so a key written after a `<<` replaces what
+                            // the merge wrote.
+                            Some(slot) if slot.merged => {
+                                slot.merged = false;
+                                if let Some(e) = self.pending.get_mut(base + slot.at) {
+                                    *e = edge;
+                                }
+                                map.insert(k, value);
+                                return Ok(());
+                            }
+                            Some(_) => {}
+                            None => {
+                                let at = self.pending.len() - base;
+                                index.insert(k.clone(), Slot { at, merged: false });
+                            }
+                        }
+                    }
+                    if map.insert(k, value).is_some() {
                         let positions = &self.positions;
-                        let edge = Edge {
-                            key_start: start,
-                            key_len: len,
-                            pos,
-                            child: NONE,
-                        };
                         let k = positions.key(&edge);
-                        let prev = self.pending[top.pending_start..]
+                        let prev = self.pending[base..]
                             .iter()
                             .find(|e| positions.key(e) == k)
                             .map_or(0, |e| e.pos.line.saturating_add(line_offset));
@@ -502,33 +481,113 @@ impl<'l> Builder<'l> {
                             format!("mapping key {k:?} already defined at line {prev}"),
                         );
                     }
-                    self.pending.push(Edge {
-                        key_start: start,
-                        key_len: len,
-                        pos,
-                        child: item.node,
-                    });
+                    self.pending.push(edge);
                 }
-                Key::Merge(kpos) => {
+                Key::Merge => {
+                    // go-yaml v2: a mapping, an alias to a mapping, or a
+                    // sequence (written here, not an alias) of those.
                     let ok = match &item.val {
                         Val::Tree(Value::Object(_)) => true,
                         Val::Tree(Value::Array(items)) => {
-                            items.iter().all(|v| matches!(v, Value::Object(_)))
+                            !item.alias && items.iter().all(|v| matches!(v, Value::Object(_)))
                         }
                         _ => false,
                     };
-                    if !ok {
+                    let (true, Val::Tree(src)) = (ok, item.val) else {
                         return fail(
                             item.pos,
                             "map merge requires a mapping or a list of mappings as the value of <<",
                         );
-                    }
-                    if let Val::Tree(v) = item.val {
-                        *merge = Some((kpos, Some((v, item.node))));
+                    };
+                    let base = top.pending_start;
+                    let index = index.get_or_insert_with(|| {
+                        let positions = &self.positions;
+                        self.pending[base..]
+                            .iter()
+                            .enumerate()
+                            .map(|(at, e)| {
+                                (positions.key(e).to_string(), Slot { at, merged: false })
+                            })
+                            .collect()
+                    });
+                    let mut merge = Merge {
+                        map,
+                        index,
+                        pending: &mut self.pending,
+                        base,
+                        positions: &self.positions,
+                    };
+                    match src {
+                        Value::Object(obj) => merge.one(obj, item.node),
+                        Value::Array(items) => {
+                            // Later maps first, so earlier ones win among
+                            // themselves (go-yaml steps backwards).
+                            let kids: Vec<u32> = self
+                                .positions
+                                .edges_of(item.node)
+                                .iter()
+                                .map(|e| e.child)
+                                .collect();
+                            for (i, it) in items.into_iter().enumerate().rev() {
+                                if let Value::Object(obj) = it {
+                                    merge.one(obj, kids.get(i).copied().unwrap_or(NONE));
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                 }
             },
         }
         Ok(())
+    }
+}
+
+/// Writes the entries of a `<<` into a mapping as go-yaml v2 (and so
+/// kubectl) does: at the point where the `<<` appears, each entry replaces
+/// any value the key already has, explicit or merged. Keys written later in
+/// the mapping replace merged ones in turn.
+struct Merge<'a> {
+    map: &'a mut Map<String, Value>,
+    index: &'a mut HashMap<String, Slot>,
+    pending: &'a mut Vec<Edge>,
+    base: usize,
+    positions: &'a Positions,
+}
+
+impl Merge<'_> {
+    /// Merge one mapping whose positions are node `node`.
+    fn one(&mut self, mut obj: Map<String, Value>, node: u32) {
+        // Keyed by the source's edges so each merged key points at the text
+        // where it is written.
+        for e in self.positions.edges_of(node) {
+            let k = self.positions.key(e);
+            if let Some(v) = obj.remove(k) {
+                self.write(k.to_string(), v, Some(*e));
+            }
+        }
+        // Entries without a recorded position (none expected): still merge.
+        for (k, v) in obj {
+            self.write(k, v, None);
+        }
+    }
+
+    fn write(&mut self, k: String, v: Value, edge: Option<Edge>) {
+        match self.index.get_mut(&k) {
+            Some(slot) => {
+                slot.merged = true;
+                if let (Some(edge), Some(e)) = (edge, self.pending.get_mut(self.base + slot.at)) {
+                    *e = edge;
+                }
+            }
+            None => {
+                if let Some(edge) = edge {
+                    let at = self.pending.len() - self.base;
+                    self.index.insert(k.clone(), Slot { at, merged: true });
+                    self.pending.push(edge);
+                }
+            }
+        }
+        self.map.insert(k, v);
     }
 }

@@ -16,8 +16,15 @@
 //! * anchors and aliases, with budgets (see [`Limits`]) so that a
 //!   billion-laughs file fails fast; an alias cannot refer to the anchor that
 //!   contains it;
-//! * merge keys `<<` with a mapping or a list of mappings: explicit keys win
-//!   wherever they are written, earlier maps of a list win over later ones;
+//! * merge keys as go-yaml v2 applies them (checked by running it, see
+//!   `GO_YAML_MERGES` in the tests): a `<<` (plain and untagged, or tagged
+//!   `!!merge` in any style) takes a mapping, an alias to one, or a list of
+//!   those written in place; its keys are written where the `<<` stands, so
+//!   they replace keys above it and keys below replace them; within a list
+//!   earlier mappings win; a mapping may have several `<<`. (Not "explicit
+//!   keys always win": `privileged: false` followed by
+//!   `<<: {privileged: true}` is privileged for kubectl.) Two explicit
+//!   equal keys are still an error, below;
 //! * a duplicate key is an error (`mapping key "x" already defined at line
 //!   N`), for JSON too (Go's JSON decoder would silently keep the last one; a
 //!   security scanner must not read a different value than the cluster);

@@ -159,7 +159,9 @@ fn anchors_and_aliases() {
 }
 
 #[test]
-fn merge_keys_explicit_wins_and_privileged_survives() {
+fn merge_keys_apply_in_document_order() {
+    // go-yaml v2 writes a `<<` entry's keys where the `<<` stands: it
+    // replaces explicit keys above it, and explicit keys below replace it.
     let src = "\
 base: &base
   privileged: true
@@ -167,15 +169,125 @@ base: &base
 over:
   runAsUser: 1000
   <<: *base
+under:
+  <<: *base
+  runAsUser: 1000
 ";
     let d = one(src);
+    assert_eq!(d.value["over"], json!({"privileged": true, "runAsUser": 0}));
     assert_eq!(
-        d.value["over"],
+        d.value["under"],
         json!({"privileged": true, "runAsUser": 1000})
     );
-    // The merged key points at its definition in the anchor.
+    // Each key points at the text its value came from.
     assert_eq!(at(&d, &["over", "privileged"]), Some((2, 3)));
-    assert_eq!(at(&d, &["over", "runAsUser"]), Some((5, 3)));
+    assert_eq!(at(&d, &["over", "runAsUser"]), Some((3, 3)));
+    assert_eq!(at(&d, &["under", "privileged"]), Some((2, 3)));
+    assert_eq!(at(&d, &["under", "runAsUser"]), Some((9, 3)));
+}
+
+/// What sigs.k8s.io/yaml's `YAMLToJSON` (kubectl's reading; go-yaml v2
+/// non-strict) returned for each input, run with Debian bookworm's
+/// golang-k8s-sigs-yaml-dev 1.3.0 over golang-gopkg-yaml.v2-dev 2.4.0
+/// (November 2026). Left out: explicit duplicate keys (kubectl keeps the
+/// last; podgate reports an error, see `duplicate_keys_are_errors_with_lines`)
+/// and `true: a` merged with `"true": b`, whose JSON depends on Go's map
+/// order (podgate keeps the later write, one of kubectl's two results).
+const GO_YAML_MERGES: &[(&str, &str, Result<&str, &str>)] = &[
+    ("explicit-before-merge", "a: 1\n<<: {a: 2, b: 3}\n", Ok("{\"a\":2,\"b\":3}")),
+    ("merge-before-explicit", "<<: {a: 2, b: 3}\na: 1\n", Ok("{\"a\":1,\"b\":3}")),
+    ("two-merge-keys", "<<: {a: 1}\n<<: {a: 2, c: 4}\n", Ok("{\"a\":2,\"c\":4}")),
+    ("two-merge-keys-disjoint", "<<: {a: 1}\n<<: {c: 4}\n", Ok("{\"a\":1,\"c\":4}")),
+    ("merge-list", "<<: [{a: 1}, {a: 2, b: 2}]\n", Ok("{\"a\":1,\"b\":2}")),
+    ("merge-list-disjoint", "<<: [{a: 1}, {b: 2}]\n", Ok("{\"a\":1,\"b\":2}")),
+    ("anchor-explicit-first", "base: &b {privileged: true}\nsc:\n  privileged: false\n  <<: *b\n", Ok("{\"base\":{\"privileged\":true},\"sc\":{\"privileged\":true}}")),
+    ("anchor-merge-first", "base: &b {privileged: true}\nsc:\n  <<: *b\n  privileged: false\n", Ok("{\"base\":{\"privileged\":true},\"sc\":{\"privileged\":false}}")),
+    ("alias-list", "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nz:\n  <<: [*x, *y]\n  b: 3\n", Ok("{\"true\":{\"a\":2,\"b\":2},\"x\":{\"a\":1},\"z\":{\"a\":1,\"b\":3}}")),
+    ("alias-list-explicit-first", "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nz:\n  b: 3\n  <<: [*x, *y]\n", Ok("{\"true\":{\"a\":2,\"b\":2},\"x\":{\"a\":1},\"z\":{\"a\":1,\"b\":2}}")),
+    ("merge-scalar", "<<: 1\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-list-scalar", "<<: [1]\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-null", "<<: null\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-empty", "<<:\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-alias-to-scalar", "s: &s 1\nm:\n  <<: *s\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-alias-to-seq", "s: &s [{a: 1}]\nm:\n  <<: *s\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("merge-nested-seq", "<<: [[{a: 1}]]\n", Err("yaml: map merge requires map or sequence of maps as the value")),
+    ("tagged-merge", "!!merge <<: {a: 1}\n", Ok("{\"a\":1}")),
+    ("tagged-merge-explicit-first", "a: 2\n!!merge <<: {a: 1}\n", Ok("{\"a\":1}")),
+    ("quoted-merge-single", "'<<': {a: 1}\n", Ok("{\"<<\":{\"a\":1}}")),
+    ("quoted-merge-double", "\"<<\": {a: 1}\n", Ok("{\"<<\":{\"a\":1}}")),
+    ("str-tagged-merge", "!!str <<: {a: 1}\n", Ok("{\"<<\":{\"a\":1}}")),
+    ("seq-item-merge", "items:\n- a: 1\n  <<: {a: 2}\n- <<: {a: 3}\n  a: 4\n", Ok("{\"items\":[{\"a\":2},{\"a\":4}]}")),
+    ("k8s-privileged-flow", "securityContext: {privileged: false, <<: {privileged: true}}\n", Ok("{\"securityContext\":{\"privileged\":true}}")),
+    ("k8s-pod", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    securityContext:\n      privileged: false\n      <<: {privileged: true}\n", Ok("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"image\":\"i\",\"name\":\"c\",\"securityContext\":{\"privileged\":true}}]}}")),
+    ("merge-nested-map-not-deep", "<<: {sc: {a: 1, b: 1}}\nsc: {a: 2}\n", Ok("{\"sc\":{\"a\":2}}")),
+    ("merge-nested-map-explicit-first", "sc: {a: 2}\n<<: {sc: {a: 1, b: 1}}\n", Ok("{\"sc\":{\"a\":1,\"b\":1}}")),
+    ("merge-self-alias-nested", "a: &a {x: 1, <<: {x: 2}}\nb:\n  <<: *a\n", Ok("{\"a\":{\"x\":2},\"b\":{\"x\":2}}")),
+    ("merge-int-key-conflict", "1: a\n<<: {1: b}\n", Ok("{\"1\":\"b\"}")),
+    ("merge-key-in-merge-source", "<<: {<<: {a: 1}, b: 2}\n", Ok("{\"a\":1,\"b\":2}")),
+    ("merge-as-value", "a: <<\n", Ok("{\"a\":\"<<\"}")),
+    ("merge-empty-map", "a: 1\n<<: {}\n", Ok("{\"a\":1}")),
+    ("merge-complex-key-explicit", "? <<\n: {a: 1}\n", Ok("{\"a\":1}")),
+    ("alias-list-p-q", "p: &p {a: 1}\nq: &q {a: 2, b: 2}\nz:\n  <<: [*p, *q]\n  b: 3\n", Ok("{\"p\":{\"a\":1},\"q\":{\"a\":2,\"b\":2},\"z\":{\"a\":1,\"b\":3}}")),
+    ("alias-list-p-q-explicit-first", "p: &p {a: 1}\nq: &q {a: 2, b: 2}\nz:\n  b: 3\n  <<: [*p, *q]\n", Ok("{\"p\":{\"a\":1},\"q\":{\"a\":2,\"b\":2},\"z\":{\"a\":1,\"b\":2}}")),
+    ("tagged-quoted-merge", "!!merge \"<<\": {a: 1}\n", Ok("{\"a\":1}")),
+    ("tagged-quoted-merge-explicit-first", "a: 2\n!!merge '<<': {a: 1}\n", Ok("{\"a\":1}")),
+    ("merge-then-explicit-then-merge", "<<: {a: 1}\na: 2\n<<: {a: 3}\n", Ok("{\"a\":3}")),
+    ("explicit-merge-explicit", "a: 1\n<<: {a: 2}\nb: 1\n", Ok("{\"a\":2,\"b\":1}")),
+    ("two-merge-explicit-first", "a: 0\n<<: {a: 1}\n<<: {a: 2}\n", Ok("{\"a\":2}")),
+    ("merge-overrides-nonstring-json-collision", "1: x\n<<: {\"1\": y}\n", Ok("{\"1\":true}")),
+];
+
+#[test]
+fn merge_keys_match_go_yaml_v2() {
+    for (name, src, want) in GO_YAML_MERGES {
+        let got = docs(src);
+        let got = got.first().unwrap_or_else(|| panic!("{name}: no document"));
+        match (want, got) {
+            (Ok(want), Ok(d)) => {
+                let want: Value = serde_json::from_str(want).unwrap();
+                assert_eq!(d.value, want, "{name}: {src:?}");
+            }
+            (Err(want), Err(e)) => {
+                assert!(want.contains("map merge requires"), "{name}: {want}");
+                assert!(
+                    e.message.starts_with("map merge requires a mapping"),
+                    "{name}: {src:?}: {}",
+                    e.message
+                );
+            }
+            (want, got) => panic!("{name}: {src:?}: want {want:?}, got {got:?}"),
+        }
+    }
+}
+
+/// A pod that sets `privileged: false` and then merges `privileged: true`
+/// is privileged for kubectl, so it must be for podgate.
+#[test]
+fn a_later_merge_cannot_hide_privileged() {
+    for sc in [
+        "privileged: false\n      <<: {privileged: true}",
+        "privileged: false\n      !!merge \"<<\": {privileged: true}",
+        "privileged: false\n      <<: [{privileged: true}, {privileged: false}]",
+    ] {
+        let src = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    image: i\n    securityContext:\n      {sc}\n"
+        );
+        let d = one(&src);
+        assert_eq!(
+            d.value["spec"]["containers"][0]["securityContext"]["privileged"],
+            json!(true),
+            "{src}"
+        );
+        assert_eq!(
+            at(
+                &d,
+                &["spec", "containers", "0", "securityContext", "privileged"]
+            )
+            .map(|p| p.0),
+            Some(10),
+            "{src}"
+        );
+    }
 }
 
 #[test]
@@ -212,6 +324,10 @@ fn merge_requires_maps() {
     assert_eq!(e.line, 3);
     let e = err("b:\n  <<: [1]\n");
     assert!(e.message.contains("map merge requires"), "{}", e.message);
+    // A list must be written in place: an alias to one is refused.
+    let e = err("s: &s [{a: 1}]\nm:\n  <<: *s\n");
+    assert!(e.message.contains("map merge requires"), "{}", e.message);
+    assert_eq!(e.line, 3);
 }
 
 #[test]
@@ -242,18 +358,18 @@ fn duplicate_keys_are_errors_with_lines() {
     // Keys equal after stringification are duplicates too.
     let e = err("1: a\n'1': b\n");
     assert_eq!(e.message, "mapping key \"1\" already defined at line 1");
-    let e = err("a: {<<: {x: 1}, <<: {y: 1}}\n");
-    assert!(
-        e.message.contains("\"<<\" already defined"),
-        "{}",
-        e.message
-    );
+    // An explicit key after a merge replaces the merged value (go-yaml), but
+    // two explicit ones are still a duplicate.
+    let e = err("<<: {x: 0}\nx: 1\nx: 2\n");
+    assert_eq!(e.message, "mapping key \"x\" already defined at line 2");
+    assert_eq!(e.line, 3);
 }
 
 #[test]
 fn merged_key_equal_to_explicit_is_not_a_duplicate() {
-    let v = value("b: &b {x: 1}\nc:\n  x: 2\n  <<: *b\n");
-    assert_eq!(v["c"], json!({"x": 2}));
+    let v = value("b: &b {x: 1}\nc:\n  x: 2\n  <<: *b\nd:\n  <<: *b\n  x: 2\n");
+    assert_eq!(v["c"], json!({"x": 1}));
+    assert_eq!(v["d"], json!({"x": 2}));
 }
 
 // ----------------------------------------------------------------- positions

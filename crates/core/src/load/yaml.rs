@@ -97,9 +97,13 @@ pub(crate) fn load_yaml(
                 Err(f) => Err(f),
             },
             Event::Scalar(text, style, anchor, tag) => {
-                let merge_key = style == ScalarStyle::Plain
-                    && text == "<<"
-                    && tag.as_deref().is_none_or(|t| core_tag(t) == CoreTag::Merge);
+                // go-yaml v2's isMerge: `<<` plain and untagged, or tagged
+                // `!!merge` whatever its style (`!!merge "<<"` merges).
+                let merge_key = text == "<<"
+                    && match tag.as_deref() {
+                        None => style == ScalarStyle::Plain,
+                        Some(t) => core_tag(t) == CoreTag::Merge,
+                    };
                 match scalar_of(text, style, tag.as_deref(), pos) {
                     Ok(s) => b.scalar(s, pos, anchor, merge_key),
                     Err(f) => Err(f),
