@@ -653,6 +653,61 @@ fn baseline_fails_only_on_new_findings() {
         .stdout(predicate::str::contains("hostIPC=true"));
 }
 
+/// A recorded check gains a new offender (a second hostPath volume, a
+/// second privileged container): the violation is new and must fail, even
+/// though the check and its first field are in the baseline.
+#[test]
+fn baseline_does_not_hide_new_offenders_of_a_recorded_check() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    let ds = |volumes: &str, containers: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: agent, namespace: mon}}\n\
+             spec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    \
+             metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n{containers}      \
+             volumes:\n{volumes}"
+        )
+    };
+    let logs = "      - {name: logs, hostPath: {path: /var/log}}\n";
+    let root = "      - {name: root, hostPath: {path: /}}\n";
+    let one = "      - {name: a, image: i, securityContext: {privileged: true}}\n";
+    let two = "      - {name: b, image: i, securityContext: {privileged: true}}\n";
+    dir.child("ds.yaml").write_str(&ds(logs, one)).unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--no-rules", "--level", "baseline"])
+        .args(["--write-baseline", "bl.json", "ds.yaml"])
+        .assert()
+        .code(1);
+    let scan = || {
+        podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--no-rules", "--level", "baseline"])
+            .args(["--baseline", "bl.json", "ds.yaml"])
+            .assert()
+    };
+    scan().code(0);
+    dir.child("ds.yaml")
+        .write_str(&ds(&format!("{logs}{root}"), one))
+        .unwrap();
+    scan().code(1).stdout(predicate::str::contains(
+        "hostPath volumes (volumes \"logs\", \"root\")",
+    ));
+    dir.child("ds.yaml")
+        .write_str(&ds(logs, &format!("{one}{two}")))
+        .unwrap();
+    scan().code(1).stdout(predicate::str::contains(
+        "privileged (containers \"a\", \"b\"",
+    ));
+    // A baseline written now records both offenders, and the scan passes.
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--no-rules", "--level", "baseline"])
+        .args(["--write-baseline", "bl.json", "ds.yaml"])
+        .assert()
+        .code(1);
+    scan().code(0);
+}
+
 #[test]
 fn empty_directory_passes_with_a_warning() {
     let dir = assert_fs::TempDir::new().unwrap();

@@ -3,7 +3,11 @@
 //!
 //! A fingerprint names the resource and the field, not the file or line, so
 //! moving a manifest or editing other lines keeps it stable:
-//! `Kind/namespace/name|check-or-rule|field`.
+//! `Kind/namespace/name|check-or-rule|field`. A violation that names several
+//! fields (two containers without `allowPrivilegeEscalation: false`, two
+//! hostPath volumes) records one fingerprint per field, and counts as old
+//! only if all of them are in the baseline: a new offender of a recorded
+//! check fails.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,26 +30,19 @@ pub fn fingerprint(kind: &str, namespace: &str, name: &str, id: &str, field: &st
 pub fn write(path: &Path, report: &ScanReport) -> Result<()> {
     let mut fingerprints = BTreeSet::new();
     for r in &report.results {
+        let mut record = |id: &str, fields: &[String]| {
+            for f in fields {
+                fingerprints.insert(fingerprint(r.kind, &r.namespace, &r.name, id, f));
+            }
+        };
         for v in &r.violations {
-            fingerprints.insert(fingerprint(
-                r.kind,
-                &r.namespace,
-                &r.name,
-                v.check.as_str(),
-                &v.field,
-            ));
+            record(v.check.as_str(), &v.fields);
         }
         for f in &r.findings {
-            fingerprints.insert(fingerprint(
-                r.kind,
-                &r.namespace,
-                &r.name,
-                &f.rule,
-                &f.field,
-            ));
+            record(&f.rule, &f.fields);
         }
         for s in r.suppressed.iter().filter(|s| s.by == "baseline") {
-            fingerprints.insert(fingerprint(r.kind, &r.namespace, &r.name, &s.id, &s.field));
+            record(&s.id, &s.fields);
         }
     }
     let body = serde_json::to_string_pretty(&BaselineFile {

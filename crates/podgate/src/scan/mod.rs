@@ -67,6 +67,9 @@ pub struct FindingOut {
     pub column: u32,
     pub field: String,
     pub fix: Cow<'static, str>,
+    /// Every offending field (`field` is the first): what a baseline records.
+    #[serde(skip)]
+    pub fields: Vec<String>,
 }
 
 /// A violation or finding that did not count, and why.
@@ -81,6 +84,9 @@ pub struct SuppressedOut {
     /// Index of the exception in the configuration file (for `by: exception`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<usize>,
+    /// Every offending field (`field` is the first).
+    #[serde(skip)]
+    pub fields: Vec<String>,
 }
 
 /// One failed Pod Security check.
@@ -94,6 +100,9 @@ pub struct ViolationOut {
     /// Path of the offending field, e.g. `spec.template.spec.containers[0].securityContext`.
     pub field: String,
     pub fix: &'static str,
+    /// Every offending field (`field` is the first): what a baseline records.
+    #[serde(skip)]
+    pub fields: Vec<String>,
 }
 
 /// Something that could not be read or understood.
@@ -521,53 +530,63 @@ fn evaluate_one(
     let mut suppressed = Vec::new();
     // `id` is what reports, annotations and baselines call the finding;
     // `finding` is what exceptions match (image findings by code).
-    let mut waive = |id: &str, finding: FindingId<'_>, field: &str| -> bool {
-        if let Some(i) = exceptions_here.matching(finding) {
-            suppressed.push(SuppressedOut {
+    // `fields` are every offending field, the first one shown.
+    let mut waive = |id: &str, finding: FindingId<'_>, fields: &[String]| -> bool {
+        let field = fields.first().map(String::as_str).unwrap_or_default();
+        let suppressed_by =
+            |by: &'static str, reason: String, exception: Option<usize>| SuppressedOut {
                 id: id.to_string(),
                 field: field.to_string(),
-                by: "exception",
-                reason: exceptions.list[i].reason.clone(),
-                exception: Some(i),
-            });
+                by,
+                reason,
+                exception,
+                fields: fields.to_vec(),
+            };
+        if let Some(i) = exceptions_here.matching(finding) {
+            let reason = exceptions.list[i].reason.clone();
+            suppressed.push(suppressed_by("exception", reason, Some(i)));
             return true;
         }
         if let Some((_, reason)) = inline.iter().find(|(k, _)| k == id || k == "*") {
-            suppressed.push(SuppressedOut {
-                id: id.to_string(),
-                field: field.to_string(),
-                by: "annotation",
-                reason: reason.clone(),
-                exception: None,
-            });
+            suppressed.push(suppressed_by("annotation", reason.clone(), None));
             return true;
         }
-        let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, field);
-        if settings.baseline.contains(&fp) {
-            suppressed.push(SuppressedOut {
-                id: id.to_string(),
-                field: field.to_string(),
-                by: "baseline",
-                reason: "recorded in the baseline".to_string(),
-                exception: None,
+        // A violation is old only if every field it names was recorded: a
+        // new offender (another container, another hostPath volume) of an
+        // already recorded check must still fail.
+        let recorded = !fields.is_empty()
+            && fields.iter().all(|f| {
+                let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, f);
+                settings.baseline.contains(&fp)
             });
+        if recorded {
+            let reason = "recorded in the baseline".to_string();
+            suppressed.push(suppressed_by("baseline", reason, None));
             return true;
         }
         false
     };
     let locate = |fields: &[podgate_core::path::FieldPath]| {
-        let field = fields
+        let all: Vec<String> = if fields.is_empty() {
+            vec![p.pod_path.to_string()]
+        } else {
+            fields
+                .iter()
+                .map(|f| f.prefixed(&p.pod_path).to_string())
+                .collect()
+        };
+        let first = fields
             .first()
             .map(|f| f.prefixed(&p.pod_path))
             .unwrap_or_else(|| p.pod_path.clone());
-        let pos = doc.positions.nearest(field.segments());
-        (field.to_string(), pos)
+        let pos = doc.positions.nearest(first.segments());
+        (all, pos)
     };
 
     let mut violations = Vec::new();
     for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
-        let (field, pos) = locate(&v.forbidden.fields);
-        if waive(v.check.as_str(), FindingId::Check(v.check), &field) {
+        let (fields, pos) = locate(&v.forbidden.fields);
+        if waive(v.check.as_str(), FindingId::Check(v.check), &fields) {
             continue;
         }
         violations.push(ViolationOut {
@@ -577,7 +596,8 @@ fn evaluate_one(
             detail: v.forbidden.detail,
             line: pos.line,
             column: pos.column,
-            field,
+            field: fields.first().cloned().unwrap_or_default(),
+            fields,
         });
     }
 
@@ -588,8 +608,8 @@ fn evaluate_one(
         };
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
-            let (field, pos) = locate(&f.fields);
-            if waive(f.rule, FindingId::Rule(f.rule), &field) {
+            let (fields, pos) = locate(&f.fields);
+            if waive(f.rule, FindingId::Rule(f.rule), &fields) {
                 continue;
             }
             let info = rules::rule(f.rule);
@@ -600,8 +620,9 @@ fn evaluate_one(
                 message: f.message,
                 line: pos.line,
                 column: pos.column,
-                field,
+                field: fields.first().cloned().unwrap_or_default(),
                 fix: Cow::Borrowed(info.map(|i| i.fix).unwrap_or_default()),
+                fields,
             });
         }
         if let Some(policy) = cfg.image_policy.as_ref().filter(|pol| !pol.is_empty()) {
@@ -614,8 +635,8 @@ fn evaluate_one(
                         .join(["spec", kind.field()])
                         .child(i)
                         .child("image");
-                    let (field, pos) = locate(std::slice::from_ref(&path));
-                    if waive("image-policy", FindingId::Image(v.code.as_str()), &field) {
+                    let (fields, pos) = locate(std::slice::from_ref(&path));
+                    if waive("image-policy", FindingId::Image(v.code.as_str()), &fields) {
                         continue;
                     }
                     findings.push(FindingOut {
@@ -625,10 +646,11 @@ fn evaluate_one(
                         message: format!("container {:?}: {}", c.name, v.message),
                         line: pos.line,
                         column: pos.column,
-                        field,
+                        field: fields.first().cloned().unwrap_or_default(),
                         fix: Cow::Borrowed(
                             "use an image allowed by the image policy in the configuration file",
                         ),
+                        fields,
                     });
                 }
             }
