@@ -459,28 +459,43 @@ fn exceptions_match_container_images() {
     let ns: &[(&str, &[(&str, &str)])] = &[("team-a", &[])];
     let adm = with_extras(
         json!({"images": {"mode": "enforce"}, "exceptions": [
-            {"images": ["nginx:*"], "checks": ["image:unpinned"], "reason": "upstream nginx"}]}),
+            {"images": ["nginx:*", "busybox"], "checks": ["image:unpinned"], "reason": "upstream nginx"}]}),
         ns,
     );
-    // Any container's image selects the workload (here the app container;
-    // the init container's finding is waived with it).
+    // Every container's image matches (app nginx, init busybox).
     let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", unpinned_pod("web")));
     assert_eq!(resp["allowed"], true, "{resp}");
     assert_eq!(
         resp["auditAnnotations"]["podgate-exceptions"],
         "exceptions[0] waived image:unpinned (reason: \"upstream nginx\")"
     );
-    // Ephemeral containers count too.
-    let old = restricted_pod("web");
+    // Ephemeral containers count too: a debug container with another image
+    // takes the pod out of the exception.
+    let old = unpinned_pod("web");
     let mut new = old.clone();
     new["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "nginx:latest"}]);
-    let (resp, _) = validate(
-        &adm,
-        &Req::pod("UPDATE", "team-a", new)
-            .update(old)
-            .sub("ephemeralcontainers"),
-    );
+    let req = |new: Value| {
+        Req::pod("UPDATE", "team-a", new)
+            .update(old.clone())
+            .sub("ephemeralcontainers")
+    };
+    let (resp, _) = validate(&adm, &req(new.clone()));
     assert_eq!(resp["allowed"], true, "{resp}");
+    new["spec"]["ephemeralContainers"][0]["image"] = json!("docker.io/evil/tools:latest");
+    let (resp, _) = validate(&adm, &req(new));
+    assert_eq!(resp["allowed"], false, "{resp}");
+    // One container outside the globs (a sidecar next to the trusted
+    // image): not covered, so an exception cannot be borrowed.
+    let nginx_only = with_extras(
+        json!({"images": {"mode": "enforce"}, "exceptions": [
+            {"images": ["nginx:*"], "checks": ["image:unpinned"], "reason": "upstream nginx"}]}),
+        ns,
+    );
+    let (resp, _) = validate(
+        &nginx_only,
+        &Req::pod("CREATE", "team-a", unpinned_pod("web")),
+    );
+    assert_eq!(resp["allowed"], false, "{resp}");
     // No container image matches: not covered.
     let mut p = unpinned_pod("web");
     p["spec"]["containers"][0]["image"] = json!("busybox:latest");

@@ -47,7 +47,7 @@
 //! | `names` (globs), or `name` (one glob) | the workload's name (webhook: the request's name, else the pod's `name`, else its `generateName`) |
 //! | `kinds` | the kind, case-insensitively (`Pod`, `Deployment`, `CronJob`, ...) |
 //! | `selector` (labels) | every pair is among the workload's or its pod template's labels (the webhook sees the pod template's labels; for a Pod, the pod's) |
-//! | `images` (globs) | any container image (init and ephemeral containers included), as written in the manifest |
+//! | `images` (globs) | every container image (init and ephemeral containers included), as written in the manifest: one container with another image and the entry does not apply, so an exception for a trusted image cannot be borrowed by a sidecar next to it |
 //!
 //! Globs: `*` is any run of characters, `?` one character. Setting both
 //! `namespace` and `namespaces` (or `name` and `names`) is an error.
@@ -441,10 +441,11 @@ impl Exception {
                 .iter()
                 .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
             && (self.images.is_empty()
-                || subject
-                    .images
-                    .iter()
-                    .any(|img| self.images.iter().any(|p| glob_match(p, img))))
+                || (!subject.images.is_empty()
+                    && subject
+                        .images
+                        .iter()
+                        .all(|img| self.images.iter().any(|p| glob_match(p, img)))))
     }
 
     /// Whether one of the entry's targets waives `finding`.
@@ -1283,14 +1284,37 @@ exceptions:
             "{reason: r, selector: {app: ne, tier: x}, checks: ['*']}",
             &s
         ));
-        assert!(only(
+        // Every image must match: busybox beside the exporter is not covered
+        // by an exception for quay.io images.
+        assert!(!only(
             "{reason: r, images: ['quay.io/*'], checks: ['*']}",
+            &s
+        ));
+        assert!(only(
+            "{reason: r, images: ['quay.io/*', busybox], checks: ['*']}",
             &s
         ));
         assert!(!only(
             "{reason: r, images: ['ghcr.io/*'], checks: ['*']}",
             &s
         ));
+        let exporter_only = Subject {
+            namespace: s.namespace,
+            kind: s.kind,
+            name: s.name,
+            labels: s.labels.clone(),
+            images: vec!["quay.io/prometheus/node-exporter:v1"],
+        };
+        assert!(only(
+            "{reason: r, images: ['quay.io/*'], checks: ['*']}",
+            &exporter_only
+        ));
+        // No containers, no image to match.
+        let none = Subject {
+            images: vec![],
+            ..exporter_only
+        };
+        assert!(!only("{reason: r, images: ['*'], checks: ['*']}", &none));
         assert!(only(
             "{reason: r, namespace: 'mon*', name: 'node-?xporter', checks: ['*']}",
             &s
