@@ -893,9 +893,56 @@ pub fn parse_ignore_annotation(v: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What is wrong with one `ID: reason` entry of a `podgate.io/ignore`
+/// annotation, if anything: an ID that names no check or rule (`*` and
+/// `image-policy` are IDs too), or no reason.
+pub fn ignore_entry_problem(id: &str, reason: &str) -> Option<String> {
+    let known = id == "*"
+        || id == "image-policy"
+        || CheckId::parse(id).is_some()
+        || rules::rule(id).is_some();
+    if !known {
+        let candidates = CheckId::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .chain(rules::catalogue().iter().map(|r| r.id))
+            .chain(["image-policy"]);
+        return Some(format!(
+            "{IGNORE_ANNOTATION}: unknown check or rule {id:?}{}; nothing is waived by this entry",
+            hint(id, "", candidates)
+        ));
+    }
+    if reason.is_empty() {
+        return Some(format!(
+            "{IGNORE_ANNOTATION}: {id:?} has no reason, so it waives nothing; write \"{id}: why it is acceptable\""
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignore_entries_need_a_known_id_and_a_reason() {
+        assert_eq!(ignore_entry_problem("privileged", "legacy"), None);
+        assert_eq!(ignore_entry_problem("*", "all of it"), None);
+        assert_eq!(ignore_entry_problem("image-policy", "mirror"), None);
+        assert_eq!(ignore_entry_problem("resources-cpu-limit", "batch"), None);
+        assert_eq!(
+            ignore_entry_problem("runAsNonRot", "typo").as_deref(),
+            Some(
+                "podgate.io/ignore: unknown check or rule \"runAsNonRot\" (did you mean \"runAsNonRoot\"?); nothing is waived by this entry"
+            )
+        );
+        assert_eq!(
+            ignore_entry_problem("privileged", "").as_deref(),
+            Some(
+                "podgate.io/ignore: \"privileged\" has no reason, so it waives nothing; write \"privileged: why it is acceptable\""
+            )
+        );
+    }
 
     #[test]
     fn parses_a_full_config() {

@@ -708,6 +708,68 @@ fn baseline_does_not_hide_new_offenders_of_a_recorded_check() {
     scan().code(0);
 }
 
+/// An inline suppression that waives nothing (no reason, unknown ID) is an
+/// input error at the annotation's line; the valid entry still applies and
+/// the resource is still reported.
+#[test]
+fn broken_inline_suppressions_are_reported() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("p.yaml")
+        .write_str(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    \
+             podgate.io/ignore: \"privileged; runAsNonRot: typo; hostPathVolumes: ok\"\nspec:\n  \
+             selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    \
+             spec:\n      containers:\n      - {name: c, image: i, securityContext: {privileged: true}}\n      \
+             volumes:\n      - {name: h, hostPath: {path: /var/log}}\n",
+        )
+        .unwrap();
+    let out = podgate()
+        .args([
+            "scan",
+            "--no-rules",
+            "--level",
+            "baseline",
+            "--format",
+            "json",
+        ])
+        .arg(dir.path().join("p.yaml"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|e| e["line"] == 6), "{errors:?}");
+    let messages: Vec<&str> = errors
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages[0].contains("\"privileged\" has no reason"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1]
+            .contains("unknown check or rule \"runAsNonRot\" (did you mean \"runAsNonRoot\"?)"),
+        "{messages:?}"
+    );
+    let r = &v["results"][0];
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["violations"][0]["check"], "privileged");
+    assert_eq!(r["suppressed"][0]["id"], "hostPathVolumes");
+    // With inline suppressions off, the annotation is not checked (or used).
+    dir.child("podgate.yaml")
+        .write_str("inlineSuppressions: false\n")
+        .unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--no-rules", "--level", "baseline", "p.yaml"])
+        .assert()
+        .code(1);
+}
+
 #[test]
 fn empty_directory_passes_with_a_warning() {
     let dir = assert_fs::TempDir::new().unwrap();

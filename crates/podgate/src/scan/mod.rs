@@ -19,7 +19,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use podgate_core::config::{
-    parse_ignore_annotation, Config, Date, Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
+    ignore_entry_problem, parse_ignore_annotation, Config, Date, Exceptions, FindingId, Subject,
+    IGNORE_ANNOTATION,
 };
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
@@ -329,11 +330,12 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
 pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     let limits = Limits::default();
     let exceptions = Exceptions::new(settings.config.exceptions.clone(), settings.today);
+    let inline_allowed = settings.config.inline_suppressions.unwrap_or(true);
     let outcomes: Vec<(String, FileOutcome)> = inputs
         .into_par_iter()
         .map(|input| {
             let name = input.name.clone();
-            (name, read_one(input, &limits))
+            (name, read_one(input, &limits, inline_allowed))
         })
         .collect();
 
@@ -423,7 +425,9 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     }
 }
 
-fn read_one(input: Input, limits: &Limits) -> FileOutcome {
+/// `check_inline`: report malformed `podgate.io/ignore` entries (inline
+/// suppressions are allowed).
+fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
     let input = input.read();
     let mut out = FileOutcome {
         documents: 0,
@@ -483,6 +487,11 @@ fn read_one(input: Input, limits: &Limits) -> FileOutcome {
                 }
             }
         }
+        if check_inline {
+            for p in &pods {
+                inline_entry_errors(&input.name, &doc, p, &mut out.errors);
+            }
+        }
         if !pods.is_empty() {
             out.docs.push(DocOutcome {
                 index: doc.index,
@@ -492,6 +501,42 @@ fn read_one(input: Input, limits: &Limits) -> FileOutcome {
         }
     }
     out
+}
+
+/// A `podgate.io/ignore` entry that waives nothing (unknown ID, no reason)
+/// is an input error at the annotation's line: a suppression that silently
+/// does nothing leaves its author guessing.
+fn inline_entry_errors(
+    file: &str,
+    doc: &load::Document,
+    p: &FoundPod,
+    errors: &mut Vec<InputError>,
+) {
+    let object = (&p.object_annotations, &p.object_path);
+    let template = (&p.pod.metadata.annotations, &p.pod_path);
+    let places: &[_] = if p.object_path == p.pod_path {
+        &[object]
+    } else {
+        &[object, template]
+    };
+    for (annotations, base) in places {
+        let Some(value) = annotations.get(IGNORE_ANNOTATION) else {
+            continue;
+        };
+        let path = base.join(["metadata", "annotations", IGNORE_ANNOTATION]);
+        let pos = doc.positions.nearest(path.segments());
+        for (id, reason) in parse_ignore_annotation(value) {
+            if let Some(message) = ignore_entry_problem(&id, &reason) {
+                errors.push(InputError {
+                    file: file.to_string(),
+                    line: pos.line,
+                    column: pos.column,
+                    message: format!("{}/{}: {message}", p.kind.as_str(), p.name),
+                    document: Some(doc.index),
+                });
+            }
+        }
+    }
 }
 
 fn evaluate_one(
