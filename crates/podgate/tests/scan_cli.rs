@@ -244,11 +244,29 @@ spec:
     assert_eq!(v["results"][0]["level"], "baseline");
     assert_eq!(v["results"][0]["version"], "v1.25");
     assert_eq!(v["results"][0]["policy_source"], "namespace");
+    assert_eq!(v["results"][0]["level_source"], "namespace");
+    assert_eq!(v["results"][0]["version_source"], "namespace");
     podgate()
         .args(["scan", "--level", "restricted", "-"])
         .write_stdin(input)
         .assert()
         .code(1);
+    // One flag: the other part still comes from the namespace, and each
+    // part says where it came from.
+    let out = podgate()
+        .args(["scan", "--format", "json", "--version", "v1.20", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let r = &json_of(&out)["results"][0];
+    assert_eq!(r["level"], "baseline");
+    assert_eq!(r["version"], "v1.20");
+    assert_eq!(r["policy_source"], "flag");
+    assert_eq!(r["level_source"], "namespace");
+    assert_eq!(r["version_source"], "flag");
 }
 
 #[test]
@@ -278,10 +296,29 @@ spec:
     assert_eq!(v["results"][0]["level"], "restricted");
     assert_eq!(v["results"][0]["allowed"], false);
     assert_eq!(v["errors"][0]["line"], 6);
+    assert_eq!(v["errors"][0]["document"], 0);
     assert!(v["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("strict"));
+    // Both labels invalid: both are reported.
+    let both = input.replace(
+        "enforce: strict\n",
+        "enforce: strict\n    pod-security.kubernetes.io/enforce-version: v1.99x\n",
+    );
+    let out = podgate()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin(both)
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let errors = json_of(&out)["errors"].clone();
+    assert_eq!(errors.as_array().unwrap().len(), 2, "{errors}");
+    assert_eq!(errors[0]["line"], 6);
+    assert_eq!(errors[1]["line"], 7);
+    assert!(errors[1]["message"].as_str().unwrap().contains("v1.99x"));
 }
 
 #[test]

@@ -47,8 +47,13 @@ pub struct ResourceResult {
     pub violations: Vec<ViolationOut>,
     #[serde(rename = "apiVersion")]
     pub api_version: String,
-    /// Where the level and version came from: `flag`, `namespace` or `default`.
+    /// Where the level and version came from: `flag` (either flag given),
+    /// `namespace` or `default`.
     pub policy_source: &'static str,
+    /// Where the level came from: `flag`, `namespace` or `default`.
+    pub level_source: &'static str,
+    /// Where the version came from: `flag`, `namespace` or `default`.
+    pub version_source: &'static str,
     /// The pod's QoS class as Kubernetes computes it.
     pub qos: &'static str,
     /// Hardening-rule and image-policy findings.
@@ -348,9 +353,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     for (file, o) in &outcomes {
         summary.documents += o.documents;
         for ns in &o.namespaces {
-            if let Some(e) = policies.add(file, ns) {
-                errors.push(e);
-            }
+            errors.extend(policies.add(file, ns));
         }
     }
 
@@ -467,9 +470,11 @@ fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
         for found in workload::find(&doc.value) {
             match found {
                 Found::Pod(p) => pods.push(*p),
-                Found::Namespace(ns) => out
-                    .namespaces
-                    .push(namespaces::NamespaceDecl::new(ns, &doc.positions)),
+                Found::Namespace(ns) => out.namespaces.push(namespaces::NamespaceDecl::new(
+                    ns,
+                    &doc.positions,
+                    doc.index,
+                )),
                 Found::Error(e) => {
                     let pos = doc.positions.nearest(e.path.segments());
                     let what = match (e.kind.is_empty(), e.name.is_empty()) {
@@ -715,7 +720,9 @@ fn evaluate_one(
         allowed: violations.is_empty(),
         violations,
         api_version: p.api_version.clone(),
-        policy_source: source,
+        policy_source: source.policy,
+        level_source: source.level,
+        version_source: source.version,
         qos: rules::qos_class(&p.pod.spec).as_str(),
         findings,
         suppressed,

@@ -24,11 +24,13 @@ const POLICY_LABELS: [&str; 6] = [
 /// A Namespace from the input with the positions of its policy labels.
 pub struct NamespaceDecl {
     pub ns: FoundNamespace,
+    /// Index of the document in its file.
+    document: usize,
     label_lines: BTreeMap<String, (u32, u32)>,
 }
 
 impl NamespaceDecl {
-    pub fn new(ns: FoundNamespace, positions: &Positions) -> Self {
+    pub fn new(ns: FoundNamespace, positions: &Positions, document: usize) -> Self {
         let mut label_lines = BTreeMap::new();
         for key in POLICY_LABELS {
             if ns.labels.contains_key(key) {
@@ -40,7 +42,11 @@ impl NamespaceDecl {
                 label_lines.insert(key.to_string(), (pos.line, pos.column));
             }
         }
-        NamespaceDecl { ns, label_lines }
+        NamespaceDecl {
+            ns,
+            document,
+            label_lines,
+        }
     }
 }
 
@@ -52,10 +58,10 @@ pub struct NamespacePolicies {
 }
 
 impl NamespacePolicies {
-    /// Record a namespace; returns an error for invalid label values. As
-    /// upstream, an invalid level fails closed (restricted) and an invalid
-    /// version means latest.
-    pub fn add(&mut self, file: &str, decl: &NamespaceDecl) -> Option<InputError> {
+    /// Record a namespace; returns an error for each invalid label value.
+    /// As upstream, an invalid level fails closed (restricted) and an
+    /// invalid version means latest.
+    pub fn add(&mut self, file: &str, decl: &NamespaceDecl) -> Vec<InputError> {
         let labels = &decl.ns.labels;
         let mut problems = Vec::new();
         let level = labels.get(ENFORCE_LEVEL).map(|v| {
@@ -85,22 +91,26 @@ impl NamespacePolicies {
         self.policies
             .entry(decl.ns.name.clone())
             .or_insert((level, version));
-        let (key, value, why, fallback) = problems.into_iter().next()?;
-        let (line, column) = decl.label_lines.get(key).copied().unwrap_or((0, 0));
-        Some(InputError {
-            file: file.to_string(),
-            line,
-            column,
-            message: format!(
-                "Namespace/{}: invalid label {key}={value:?}: {why} (the API server rejects it; pods are evaluated with {fallback}, as the admission controller does)",
-                decl.ns.name
-            ),
-            document: None,
-        })
+        problems
+            .into_iter()
+            .map(|(key, value, why, fallback)| {
+                let (line, column) = decl.label_lines.get(key).copied().unwrap_or((0, 0));
+                InputError {
+                    file: file.to_string(),
+                    line,
+                    column,
+                    message: format!(
+                        "Namespace/{}: invalid label {key}={value:?}: {why} (the API server rejects it; pods are evaluated with {fallback}, as the admission controller does)",
+                        decl.ns.name
+                    ),
+                    document: Some(decl.document),
+                }
+            })
+            .collect()
     }
 
-    /// Level and version for a pod in `namespace`, with their source.
-    pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, &'static str) {
+    /// Level and version for a pod in `namespace`, with their sources.
+    pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, PolicySources) {
         let (ns_level, ns_version) = self
             .policies
             .get(namespace)
@@ -115,6 +125,27 @@ impl NamespacePolicies {
         } else {
             "default"
         };
-        (LevelVersion::new(level, version), source)
+        let part = |flag: bool, ns: bool| match (flag, ns) {
+            (true, _) => "flag",
+            (false, true) => "namespace",
+            (false, false) => "default",
+        };
+        let sources = PolicySources {
+            policy: source,
+            level: part(s.level.is_some(), ns_level.is_some()),
+            version: part(s.version.is_some(), ns_version.is_some()),
+        };
+        (LevelVersion::new(level, version), sources)
     }
+}
+
+/// Where a resource's level and version came from: `flag`, `namespace` or
+/// `default`. `policy` is `flag` when either flag was given (the original
+/// `policy_source`); `level` and `version` tell each part apart (with
+/// `--version` alone, the level can still come from the namespace).
+#[derive(Debug, Clone, Copy)]
+pub struct PolicySources {
+    pub policy: &'static str,
+    pub level: &'static str,
+    pub version: &'static str,
 }
