@@ -679,7 +679,11 @@ impl Config {
                             "unknown key {field:?}{hint}; expected one of {}",
                             options.join(", ")
                         );
-                        fp.0.push(PathSeg::from(field.to_string()));
+                        // The tracked path may already end at the key.
+                        let last = PathSeg::from(field.to_string());
+                        if fp.0.last() != Some(&last) {
+                            fp.0.push(last);
+                        }
                     }
                 }
                 let pos = at(fp.segments());

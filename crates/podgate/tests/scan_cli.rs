@@ -648,7 +648,7 @@ fn bad_config_is_reported_with_line_and_suggestion() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("cfg.yaml:2:1")
+            predicate::str::contains("cfg.yaml:2:1: failOnn: unknown key \"failOnn\"")
                 .and(predicate::str::contains("did you mean \"failOn\"")),
         );
 }
