@@ -20,31 +20,29 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-/// Why a certificate/key pair could not be used.
+/// Why a certificate/key pair could not be used. The underlying error is
+/// part of each message, not a `source`, so error chains do not print it
+/// twice.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}: {error}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: no PEM certificate found")]
     NoCertificate { path: PathBuf },
-    #[error("{path}: invalid PEM: {source}")]
+    #[error("{path}: no PEM private key found (expected a PKCS#8, PKCS#1 or SEC1 key; is this the certificate?)")]
+    NoKey { path: PathBuf },
+    #[error("{path}: invalid PEM: {error}")]
     Pem {
         path: PathBuf,
-        #[source]
-        source: rustls_pki_types::pem::Error,
+        error: rustls_pki_types::pem::Error,
     },
-    #[error("{path}: unsupported private key: {source}")]
-    Key {
-        path: PathBuf,
-        #[source]
-        source: rustls::Error,
-    },
+    #[error("{path}: unsupported private key: {error}")]
+    Key { path: PathBuf, error: rustls::Error },
     #[error("private key does not match certificate: {0}")]
-    Mismatch(#[source] rustls::Error),
+    Mismatch(rustls::Error),
 }
 
 /// Metadata that changes whenever a file is rewritten or its symlink re-pointed.
@@ -69,32 +67,37 @@ fn stamp(path: &Path) -> Option<Stamp> {
 /// Read and check a PEM certificate chain and private key.
 pub fn load_pair(cert_path: &Path, key_path: &Path) -> Result<Arc<CertifiedKey>, CertError> {
     let read = |p: &Path| {
-        fs::read(p).map_err(|source| CertError::Read {
+        fs::read(p).map_err(|error| CertError::Read {
             path: p.to_path_buf(),
-            source,
+            error,
         })
     };
     let cert_pem = read(cert_path)?;
     let key_pem = read(key_path)?;
     let chain = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| CertError::Pem {
+        .map_err(|error| CertError::Pem {
             path: cert_path.to_path_buf(),
-            source,
+            error,
         })?;
     if chain.is_empty() {
         return Err(CertError::NoCertificate {
             path: cert_path.to_path_buf(),
         });
     }
-    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|source| CertError::Pem {
-        path: key_path.to_path_buf(),
-        source,
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|error| match error {
+        rustls_pki_types::pem::Error::NoItemsFound => CertError::NoKey {
+            path: key_path.to_path_buf(),
+        },
+        error => CertError::Pem {
+            path: key_path.to_path_buf(),
+            error,
+        },
     })?;
     let signing_key =
-        rustls::crypto::ring::sign::any_supported_type(&key).map_err(|source| CertError::Key {
+        rustls::crypto::ring::sign::any_supported_type(&key).map_err(|error| CertError::Key {
             path: key_path.to_path_buf(),
-            source,
+            error,
         })?;
     let certified = CertifiedKey::new(chain, signing_key);
     certified.keys_match().map_err(CertError::Mismatch)?;

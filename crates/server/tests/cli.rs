@@ -209,3 +209,21 @@ async fn a_bad_exceptions_file_stops_startup_with_file_and_line() {
     let err = format!("{:#}", Server::bind(&args).await.err().unwrap());
     assert!(err.contains("missing.yaml"), "{err}");
 }
+
+/// A certificate passed as the key names the real problem, once.
+#[test]
+fn a_certificate_given_as_the_key_is_named_as_such() {
+    install_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let pki =
+        testkit::write_test_pki(dir.path(), "podgate-test-ca", &["localhost".into()]).unwrap();
+    let err = podgate_server::tls::load_pair(&pki.cert_path, &pki.cert_path)
+        .err()
+        .expect("a certificate is no key");
+    let msg = err.to_string();
+    assert!(msg.contains("no PEM private key found"), "{msg}");
+    assert!(msg.contains("is this the certificate?"), "{msg}");
+    // The chain (as anyhow prints it with {:#}) does not repeat itself.
+    let chained = format!("{:#}", anyhow::Error::new(err));
+    assert_eq!(chained, msg);
+}
