@@ -531,10 +531,108 @@ fn sarif_reports_input_errors_as_notifications() {
     );
 }
 
+/// `file://` URI of an absolute path, encoded as the writer encodes it.
+fn file_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for &b in path.to_string_lossy().replace('\\', "/").as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%SRCROOT%` of a log written by this test process: its working directory.
+fn srcroot_uri() -> String {
+    format!("{}/", file_uri(&std::env::current_dir().unwrap()))
+}
+
+#[test]
+fn sarif_locations_are_normalised_and_resolvable() {
+    let pod = |name: &str| {
+        Input::new(
+            name,
+            Ok(format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  hostPID: true\n  containers:\n    - name: app\n      image: nginx:1.27\n"
+            )
+            .into_bytes()),
+        )
+    };
+    let cwd = std::env::current_dir().unwrap();
+    // Run from crates/podgate: ../../examples/web.yaml exists and canonicalises.
+    let existing = "../../examples/web.yaml";
+    assert!(cwd.join(existing).is_file());
+    let cases = [
+        ("./a.yaml", "a.yaml".to_string(), true),
+        ("sub/../b.yaml", "b.yaml".to_string(), true),
+        (
+            "dir with space/c d.yaml",
+            "dir%20with%20space/c%20d.yaml".to_string(),
+            true,
+        ),
+        (
+            "../x/e.yaml",
+            file_uri(&cwd.parent().unwrap().join("x/e.yaml")),
+            false,
+        ),
+        (
+            existing,
+            file_uri(&std::fs::canonicalize(cwd.join(existing)).unwrap()),
+            false,
+        ),
+    ];
+    let report = scan_inputs(cases.iter().map(|(name, _, _)| pod(name)).collect());
+    let log = sarif_of(&report);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    for (name, uri, relative) in &cases {
+        let mut located: Vec<&Value> = results
+            .iter()
+            .filter(|r| r["properties"]["name"] == *name)
+            .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+            .collect();
+        assert!(!located.is_empty(), "{name}");
+        located.dedup();
+        assert_eq!(located.len(), 1, "{name}: {located:?}");
+        let loc = located[0];
+        assert_eq!(loc["uri"], uri.as_str(), "{name}");
+        if *relative {
+            assert_eq!(loc["uriBaseId"], "%SRCROOT%", "{name}");
+        } else {
+            assert!(uri.starts_with("file:///"), "{uri}");
+            assert!(loc.get("uriBaseId").is_none(), "{name}: {loc}");
+        }
+    }
+    let srcroot = &log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"];
+    assert_eq!(srcroot["uri"], srcroot_uri());
+    assert!(srcroot["uri"].as_str().unwrap().ends_with('/'));
+
+    // No location relative to %SRCROOT%: no originalUriBaseIds.
+    let report = scan_inputs(vec![pod("../x/e.yaml"), pod("/abs/f.yaml")]);
+    let log = sarif_of(&report);
+    assert_valid_sarif(&log);
+    assert!(log["runs"][0].get("originalUriBaseIds").is_none());
+    let uris: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        .collect();
+    assert!(
+        uris.contains(&&Value::from("file:///abs/f.yaml")),
+        "{uris:?}"
+    );
+}
+
 /// The SARIF log for a snapshot: the version replaced, the rule metadata
 /// (covered by docs/rules.md and `sarif_snapshot_rule_descriptors`) reduced
 /// to the IDs, and one line per result so that diffs stay readable.
 fn sarif_for_snapshot(mut log: Value) -> String {
+    let srcroot = &mut log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+    assert_eq!(*srcroot, srcroot_uri());
+    *srcroot = "file:///[cwd]/".into();
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
@@ -891,11 +989,13 @@ fn binary_output_matches_the_library() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{format}");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&expect),
-            "{format}"
-        );
+        let mut expect = String::from_utf8_lossy(&expect).into_owned();
+        if format == "sarif" {
+            // %SRCROOT% is the directory each ran in.
+            let dir = std::fs::canonicalize(examples()).unwrap();
+            expect = expect.replace(&srcroot_uri(), &format!("{}/", file_uri(&dir)));
+        }
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expect, "{format}");
     }
 }
 
