@@ -394,7 +394,7 @@ fn write_markdown(out: &mut impl Write, checks: &[CheckDoc], rules: &[RuleInfo])
         out,
         "Everything `podgate scan` can report: the {} Pod Security Standards checks and the {} hardening rules. \
          The IDs are stable: they appear in every report format (the `check` and `rule` fields of \
-         `--format json`, SARIF `ruleId`, JUnit failure `type`).",
+         `--format json`, SARIF `ruleId`, the `[ID]` lines of a JUnit failure).",
         checks.len(),
         rules.len()
     )?;

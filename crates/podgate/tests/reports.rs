@@ -531,10 +531,108 @@ fn sarif_reports_input_errors_as_notifications() {
     );
 }
 
+/// `file://` URI of an absolute path, encoded as the writer encodes it.
+fn file_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for &b in path.to_string_lossy().replace('\\', "/").as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%SRCROOT%` of a log written by this test process: its working directory.
+fn srcroot_uri() -> String {
+    format!("{}/", file_uri(&std::env::current_dir().unwrap()))
+}
+
+#[test]
+fn sarif_locations_are_normalised_and_resolvable() {
+    let pod = |name: &str| {
+        Input::new(
+            name,
+            Ok(format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  hostPID: true\n  containers:\n    - name: app\n      image: nginx:1.27\n"
+            )
+            .into_bytes()),
+        )
+    };
+    let cwd = std::env::current_dir().unwrap();
+    // Run from crates/podgate: ../../examples/web.yaml exists and canonicalises.
+    let existing = "../../examples/web.yaml";
+    assert!(cwd.join(existing).is_file());
+    let cases = [
+        ("./a.yaml", "a.yaml".to_string(), true),
+        ("sub/../b.yaml", "b.yaml".to_string(), true),
+        (
+            "dir with space/c d.yaml",
+            "dir%20with%20space/c%20d.yaml".to_string(),
+            true,
+        ),
+        (
+            "../x/e.yaml",
+            file_uri(&cwd.parent().unwrap().join("x/e.yaml")),
+            false,
+        ),
+        (
+            existing,
+            file_uri(&std::fs::canonicalize(cwd.join(existing)).unwrap()),
+            false,
+        ),
+    ];
+    let report = scan_inputs(cases.iter().map(|(name, _, _)| pod(name)).collect());
+    let log = sarif_of(&report);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    for (name, uri, relative) in &cases {
+        let mut located: Vec<&Value> = results
+            .iter()
+            .filter(|r| r["properties"]["name"] == *name)
+            .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+            .collect();
+        assert!(!located.is_empty(), "{name}");
+        located.dedup();
+        assert_eq!(located.len(), 1, "{name}: {located:?}");
+        let loc = located[0];
+        assert_eq!(loc["uri"], uri.as_str(), "{name}");
+        if *relative {
+            assert_eq!(loc["uriBaseId"], "%SRCROOT%", "{name}");
+        } else {
+            assert!(uri.starts_with("file:///"), "{uri}");
+            assert!(loc.get("uriBaseId").is_none(), "{name}: {loc}");
+        }
+    }
+    let srcroot = &log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"];
+    assert_eq!(srcroot["uri"], srcroot_uri());
+    assert!(srcroot["uri"].as_str().unwrap().ends_with('/'));
+
+    // No location relative to %SRCROOT%: no originalUriBaseIds.
+    let report = scan_inputs(vec![pod("../x/e.yaml"), pod("/abs/f.yaml")]);
+    let log = sarif_of(&report);
+    assert_valid_sarif(&log);
+    assert!(log["runs"][0].get("originalUriBaseIds").is_none());
+    let uris: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        .collect();
+    assert!(
+        uris.contains(&&Value::from("file:///abs/f.yaml")),
+        "{uris:?}"
+    );
+}
+
 /// The SARIF log for a snapshot: the version replaced, the rule metadata
 /// (covered by docs/rules.md and `sarif_snapshot_rule_descriptors`) reduced
 /// to the IDs, and one line per result so that diffs stay readable.
 fn sarif_for_snapshot(mut log: Value) -> String {
+    let srcroot = &mut log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+    assert_eq!(*srcroot, srcroot_uri());
+    *srcroot = "file:///[cwd]/".into();
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
@@ -636,19 +734,15 @@ fn check_junit(report: &ScanReport, xml: &str) {
             .filter(|r| !r.violations.is_empty() || !r.findings.is_empty())
             .count()
     );
+    // One failure per failing testcase, never more.
     let failures: Vec<_> = root
         .descendants()
         .filter(|n| n.has_tag_name("failure"))
         .collect();
-    let expected: usize = report
-        .results
-        .iter()
-        .map(|r| r.violations.len() + r.findings.len())
-        .sum();
-    assert_eq!(failures.len(), expected);
+    assert_eq!(failures.len(), total.failures);
 
     // Testcases in report order, named as the text report names resources,
-    // failures typed and located.
+    // the failure typed and listing every violation and finding, located.
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     for r in &report.results {
         let suite = suites
@@ -667,30 +761,66 @@ fn check_junit(report: &ScanReport, xml: &str) {
             .children()
             .filter(|n| n.has_tag_name("failure"))
             .collect();
-        assert_eq!(fails.len(), r.violations.len() + r.findings.len());
-        for (f, v) in fails.iter().zip(&r.violations) {
-            assert_eq!(f.attribute("type"), Some(v.check.as_str()));
-            assert_eq!(f.attribute("message"), Some(v.reason.as_str()));
-            let body = f.text().unwrap();
-            assert!(body.contains(&v.detail), "{body}");
-            assert!(
-                body.contains(&format!("{}:{}:{}", r.file, v.line, v.column)),
-                "{body}"
-            );
-            assert!(body.contains(v.fix), "{body}");
+        let n = r.violations.len() + r.findings.len();
+        if n == 0 {
+            assert!(fails.is_empty());
+            continue;
         }
-        for (f, x) in fails[r.violations.len()..].iter().zip(&r.findings) {
-            assert_eq!(f.attribute("type"), Some(x.rule.as_ref()));
-            assert_eq!(f.attribute("message"), Some(x.message.as_str()));
-            let body = f.text().unwrap();
-            assert!(
-                body.contains(x.title.as_ref()) && body.contains(x.fix.as_ref()),
-                "{body}"
+        assert_eq!(fails.len(), 1, "{}", sarif::resource_label(r));
+        let f = fails[0];
+        let body = f.text().unwrap();
+        // One `file:line:column: [ID] ...` line per violation and finding, in order.
+        let heads: Vec<&str> = body.lines().filter(|l| !l.starts_with("  ")).collect();
+        assert_eq!(heads.len(), n, "{body}");
+        let mut ids: Vec<&str> = Vec::new();
+        for (head, v) in heads.iter().zip(&r.violations) {
+            let id = v.check.as_str();
+            assert_eq!(
+                *head,
+                format!(
+                    "{}:{}:{}: [{id}] {} ({})",
+                    r.file, v.line, v.column, v.reason, v.detail
+                )
+            );
+            assert!(body.contains(&v.field) && body.contains(v.fix), "{body}");
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for (head, x) in heads[r.violations.len()..].iter().zip(&r.findings) {
+            let id = x.rule.as_ref();
+            assert_eq!(
+                *head,
+                format!("{}:{}:{}: [{id}] {}", r.file, x.line, x.column, x.message)
             );
             assert!(
-                body.contains(&format!("{}:{}:{}", r.file, x.line, x.column)),
+                body.contains(&format!("  rule: {} (severity {})", x.title, x.severity))
+                    && body.contains(x.fix.as_ref()),
                 "{body}"
             );
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let kind = match (
+            ids.as_slice(),
+            r.violations.is_empty(),
+            r.findings.is_empty(),
+        ) {
+            ([id], _, _) => id,
+            (_, false, true) => "pod-security",
+            (_, true, false) => "hardening",
+            _ => "pod-security,hardening",
+        };
+        assert_eq!(f.attribute("type"), Some(kind));
+        let message = f.attribute("message").unwrap();
+        match (r.violations.as_slice(), r.findings.as_slice()) {
+            ([v], []) => assert_eq!(message, v.reason),
+            ([], [x]) => assert_eq!(message, x.message),
+            _ => assert!(
+                message.ends_with(&format!(": {}", ids.join(", "))),
+                "{message}"
+            ),
         }
     }
 }
@@ -723,6 +853,96 @@ fn junit_counts_and_escaping_with_errors() {
         assert_eq!(n.attribute("type"), Some("input-error"));
         assert_eq!(n.attribute("message"), Some(e.message.as_str()));
     }
+}
+
+#[test]
+fn junit_has_one_failure_per_testcase_listing_every_violation() {
+    // hostNamespaces and hostPorts on one PodTemplate: two violations.
+    let yaml = br#"apiVersion: v1
+kind: PodTemplate
+metadata:
+  name: both
+  namespace: ns
+template:
+  spec:
+    hostNetwork: true
+    securityContext:
+      runAsNonRoot: true
+      seccompProfile: {type: RuntimeDefault}
+    containers:
+      - name: app
+        image: registry.example/app:1.2.3
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+        ports:
+          - containerPort: 80
+            hostPort: 8080
+"#;
+    let report = scan_inputs(vec![Input::new("both.yaml", Ok(yaml.to_vec()))]);
+    let r = &report.results[0];
+    let checks: Vec<&str> = r.violations.iter().map(|v| v.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        ["hostNamespaces", "hostPorts"],
+        "{:?}",
+        r.violations
+    );
+    let xml = junit_of(&report);
+    check_junit(&report, &xml);
+
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase"))
+        .unwrap();
+    assert_eq!(case.attribute("name"), Some("PodTemplate/both (ns)"));
+    let fails: Vec<_> = case
+        .children()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(fails.len(), 1, "{xml}");
+    let failure = fails[0];
+    let findings = r.findings.len();
+    let mut ids = vec!["hostNamespaces", "hostPorts"];
+    for f in &r.findings {
+        if !ids.contains(&f.rule.as_ref()) {
+            ids.push(f.rule.as_ref());
+        }
+    }
+    let expected = if findings == 0 {
+        format!("2 violations: {}", ids.join(", "))
+    } else {
+        format!(
+            "2 violations, {findings} finding{}: {}",
+            if findings == 1 { "" } else { "s" },
+            ids.join(", ")
+        )
+    };
+    assert_eq!(failure.attribute("message"), Some(expected.as_str()));
+    let kind = if findings == 0 {
+        "pod-security"
+    } else {
+        "pod-security,hardening"
+    };
+    assert_eq!(failure.attribute("type"), Some(kind));
+    let body = failure.text().unwrap();
+    let v = &r.violations;
+    assert!(
+        body.starts_with(&format!(
+            "both.yaml:{}:{}: [hostNamespaces] host namespaces (hostNetwork=true)\n  \
+             PodSecurity \"restricted:latest\", field {}\n  fix: {}\n\
+             both.yaml:{}:{}: [hostPorts] hostPort (container \"app\" uses hostPort 8080)\n",
+            v[0].line, v[0].column, v[0].field, v[0].fix, v[1].line, v[1].column
+        )),
+        "{body}"
+    );
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(suite.attribute("tests"), Some("1"));
+    assert_eq!(suite.attribute("failures"), Some("1"));
 }
 
 #[test]
@@ -769,11 +989,13 @@ fn binary_output_matches_the_library() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{format}");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&expect),
-            "{format}"
-        );
+        let mut expect = String::from_utf8_lossy(&expect).into_owned();
+        if format == "sarif" {
+            // %SRCROOT% is the directory each ran in.
+            let dir = std::fs::canonicalize(examples()).unwrap();
+            expect = expect.replace(&srcroot_uri(), &format!("{}/", file_uri(&dir)));
+        }
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expect, "{format}");
     }
 }
 

@@ -2,10 +2,16 @@
 //! (GitLab, Jenkins, Azure Pipelines, ...).
 //!
 //! One `testsuite` per file (in report order), one `testcase` per resource
-//! (`name` = `Kind/name (namespace)`, `classname` = the file), one `failure`
-//! per violation or finding (`type` = the check or rule ID, `message` = the
-//! reason, body = the detail, `file:line:column` and the fix). Input errors
-//! are extra testcases with an `error` element. Waived violations and
+//! (`name` = `Kind/name (namespace)`, `classname` = the file). A resource
+//! with violations or findings has exactly one `failure` (JUnit 4 / Ant
+//! schemas allow one per testcase, and several CI parsers show only the
+//! first): `type` = the check or rule ID, or when several IDs failed their
+//! kind (`pod-security`, `hardening` or `pod-security,hardening`, the SARIF
+//! tags); `message` = the reason when there is one violation or finding,
+//! otherwise a count and the IDs (`2 violations: hostNamespaces, hostPorts`);
+//! body = every violation and finding, one `file:line:column: [ID] reason`
+//! line each, followed by its indented policy or rule line and fix. Input
+//! errors are extra testcases with an `error` element. Waived violations and
 //! findings are listed in the testcase's `system-out` and do not fail it.
 //!
 //! Counts follow the usual JUnit meaning: `tests` counts testcases,
@@ -124,28 +130,8 @@ fn testcase(xml: &mut String, r: &ResourceResult) {
         return;
     }
     xml.push_str(">\n");
-    let policy = format!("{}:{}", r.level, r.version);
-    for v in &r.violations {
-        let body = format!(
-            "{}\n{}\nPodSecurity \"{policy}\", field {}\nfix: {}",
-            v.detail,
-            location(&r.file, v.line, v.column),
-            v.field,
-            v.fix
-        );
-        failure(xml, v.check.as_str(), &v.reason, &body);
-    }
-    for f in &r.findings {
-        let body = format!(
-            "{}\n{}\nrule: {} (severity {}), field {}\nfix: {}",
-            f.message,
-            location(&r.file, f.line, f.column),
-            f.title,
-            f.severity,
-            f.field,
-            f.fix
-        );
-        failure(xml, &f.rule, &f.message, &body);
+    if !r.violations.is_empty() || !r.findings.is_empty() {
+        failure(xml, r);
     }
     if !r.suppressed.is_empty() {
         let mut out = String::new();
@@ -168,14 +154,82 @@ fn testcase(xml: &mut String, r: &ResourceResult) {
     xml.push_str("    </testcase>\n");
 }
 
-fn failure(xml: &mut String, kind: &str, message: &str, body: &str) {
+/// The one `failure` of a resource with violations or findings.
+fn failure(xml: &mut String, r: &ResourceResult) {
+    let policy = format!("{}:{}", r.level, r.version);
+    // IDs in report order, each once.
+    let mut ids: Vec<&str> = Vec::new();
+    let mut body = String::new();
+    for v in &r.violations {
+        let id = v.check.as_str();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        let detail = if v.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.detail)
+        };
+        let _ = writeln!(
+            body,
+            "{}: [{id}] {}{detail}\n  PodSecurity \"{policy}\", field {}\n  fix: {}",
+            location(&r.file, v.line, v.column),
+            v.reason,
+            v.field,
+            v.fix
+        );
+    }
+    for f in &r.findings {
+        let id: &str = &f.rule;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        let _ = writeln!(
+            body,
+            "{}: [{id}] {}\n  rule: {} (severity {}), field {}\n  fix: {}",
+            location(&r.file, f.line, f.column),
+            f.message,
+            f.title,
+            f.severity,
+            f.field,
+            f.fix
+        );
+    }
+    let message = match (r.violations.as_slice(), r.findings.as_slice()) {
+        ([v], []) => v.reason.clone(),
+        ([], [f]) => f.message.clone(),
+        (vs, fs) => {
+            let mut counts = Vec::new();
+            if !vs.is_empty() {
+                counts.push(count(vs.len(), "violation", "violations"));
+            }
+            if !fs.is_empty() {
+                counts.push(count(fs.len(), "finding", "findings"));
+            }
+            format!("{}: {}", counts.join(", "), ids.join(", "))
+        }
+    };
+    let kind = match (
+        ids.as_slice(),
+        r.violations.is_empty(),
+        r.findings.is_empty(),
+    ) {
+        ([id], _, _) => id,
+        (_, false, true) => "pod-security",
+        (_, true, false) => "hardening",
+        _ => "pod-security,hardening",
+    };
     let _ = writeln!(
         xml,
         "      <failure type=\"{}\" message=\"{}\">{}</failure>",
         attr(kind),
-        attr(message),
-        text(body)
+        attr(&message),
+        text(body.trim_end())
     );
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn error_case(xml: &mut String, e: &InputError) {

@@ -11,9 +11,16 @@
 //! results with `suppressions`. Input errors are
 //! `invocations[0].toolExecutionNotifications` and make
 //! `executionSuccessful` false.
+//!
+//! File names are normalised (`./a.yaml` and `sub/../a.yaml` are `a.yaml`).
+//! Those inside the directory podgate ran in stay relative to `%SRCROOT%`,
+//! which `run.originalUriBaseIds` defines as that directory's `file://` URI;
+//! absolute names and names outside it (`../x/a.yaml`) become absolute
+//! `file://` URIs, since viewers cannot resolve them against the root.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -39,7 +46,7 @@ const INFORMATION_URI: &str = if env!("CARGO_PKG_REPOSITORY").is_empty() {
 const IMAGE_POLICY: &str = "image-policy";
 
 pub fn write(out: &mut impl Write, report: &ScanReport) -> io::Result<()> {
-    let log = build(report);
+    let log = build(report, std::env::current_dir().ok().as_deref());
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
@@ -59,6 +66,9 @@ struct Log {
 struct Run {
     tool: Tool,
     invocations: [Invocation; 1],
+    /// `%SRCROOT%`, when a location uses it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult>,
 }
@@ -466,34 +476,120 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// The report's file name as an artifact location: relative names stay
-/// relative to `%SRCROOT%`; absolute ones become `file://` URIs.
-fn artifact(file: &str) -> ArtifactLocation {
-    let p = file.replace('\\', "/");
-    let bytes = p.as_bytes();
-    let drive =
-        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+/// A `/`-separated path with `.` segments dropped and `a/..` resolved; `..`
+/// that climbs above a relative path's start is kept, above a root dropped.
+/// `root` is the path's root (`/`, `C:/`, or empty when relative).
+fn normalize(root: &str, path: &str) -> String {
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => match segs.last() {
+                Some(&last) if last != ".." => {
+                    segs.pop();
+                }
+                _ if root.is_empty() => segs.push(".."),
+                _ => {}
+            },
+            seg => segs.push(seg),
+        }
+    }
+    format!("{root}{}", segs.join("/"))
+}
+
+/// Splits an absolute `/`-separated path into its root (`/` or `C:/`) and
+/// the rest; `None` for a relative one.
+fn split_root(p: &str) -> Option<(&str, &str)> {
+    let b = p.as_bytes();
     if p.starts_with('/') {
-        ArtifactLocation {
-            uri: format!("file://{}", percent_encode(&p)),
-            uri_base_id: None,
-        }
-    } else if drive {
-        ArtifactLocation {
-            uri: format!("file:///{}:{}", &p[..1], percent_encode(&p[2..])),
-            uri_base_id: None,
-        }
+        Some(p.split_at(1))
+    } else if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/' {
+        Some(p.split_at(3))
     } else {
-        ArtifactLocation {
-            uri: percent_encode(&p),
-            uri_base_id: Some(SRCROOT),
-        }
+        None
     }
 }
 
-fn physical(file: &str, line: u32, column: u32) -> PhysicalLocation {
+/// A path as `/`-separated text, without Windows' `\\?\` verbatim prefix
+/// (which `canonicalize` adds there).
+fn slashed(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    match s.strip_prefix("//?/") {
+        Some(rest) => match rest.strip_prefix("UNC/") {
+            Some(unc) => format!("//{unc}"),
+            None => rest.to_string(),
+        },
+        None => s,
+    }
+}
+
+/// The `file://` URI of an absolute `/`-separated path (`/a`, `C:/a`, `//host/share/a`).
+fn file_uri(abs: &str) -> String {
+    match abs.as_bytes() {
+        [b'/', b'/', ..] => format!("file:{}", percent_encode(abs)),
+        [b'/', ..] => format!("file://{}", percent_encode(abs)),
+        [drive, b':', ..] => format!(
+            "file:///{}:{}",
+            char::from(*drive),
+            percent_encode(&abs[2..])
+        ),
+        _ => format!("file:///{}", percent_encode(abs)),
+    }
+}
+
+/// `run.originalUriBaseIds["%SRCROOT%"]`: the directory's URI, with the
+/// trailing slash SARIF requires (§3.14.14).
+fn srcroot_uri(cwd: &Path) -> String {
+    let mut uri = file_uri(&slashed(cwd));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// The report's file name as an artifact location: names inside `cwd`, the
+/// directory podgate ran in, stay relative to `%SRCROOT%`; absolute ones and
+/// those outside it become `file://` URIs (canonical when the file exists).
+fn artifact(file: &str, cwd: Option<&Path>) -> ArtifactLocation {
+    let p = file.replace('\\', "/");
+    let absolute = split_root(&p).is_some();
+    if !absolute {
+        let rel = normalize("", &p);
+        let outside = rel == ".." || rel.starts_with("../");
+        if !outside || cwd.is_none() {
+            return ArtifactLocation {
+                uri: percent_encode(&rel),
+                uri_base_id: Some(SRCROOT),
+            };
+        }
+    }
+    let target = match cwd {
+        Some(cwd) => cwd.join(file),
+        None => file.into(),
+    };
+    let abs = match std::fs::canonicalize(target) {
+        Ok(c) => slashed(&c),
+        // Not there (an input error says it cannot be read): resolve the text.
+        Err(_) => {
+            let joined = match cwd {
+                Some(cwd) if !absolute => format!("{}/{p}", slashed(cwd)),
+                _ => p,
+            };
+            match split_root(&joined) {
+                Some((root, rest)) => normalize(root, rest),
+                None => joined,
+            }
+        }
+    };
+    ArtifactLocation {
+        uri: file_uri(&abs),
+        uri_base_id: None,
+    }
+}
+
+fn physical(file: &str, line: u32, column: u32, cwd: Option<&Path>) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: artifact(file),
+        artifact_location: artifact(file, cwd),
         // Line 0 means "the whole file"; SARIF lines and columns start at 1.
         region: (line > 0).then(|| Region {
             start_line: line,
@@ -502,7 +598,7 @@ fn physical(file: &str, line: u32, column: u32) -> PhysicalLocation {
     }
 }
 
-fn resource_location(r: &ResourceResult, line: u32, column: u32) -> Location {
+fn resource_location(r: &ResourceResult, line: u32, column: u32, cwd: Option<&Path>) -> Location {
     let name = if r.name.is_empty() {
         "<unnamed>".to_string()
     } else {
@@ -514,7 +610,7 @@ fn resource_location(r: &ResourceResult, line: u32, column: u32) -> Location {
         format!("{}/{}/{}", r.namespace, r.kind, name)
     };
     Location {
-        physical_location: physical(&r.file, line, column),
+        physical_location: physical(&r.file, line, column, cwd),
         logical_locations: vec![LogicalLocation {
             name,
             fully_qualified_name: fqn,
@@ -541,19 +637,20 @@ fn properties(
     }
 }
 
-fn notification(e: &InputError) -> Notification {
+fn notification(e: &InputError, cwd: Option<&Path>) -> Notification {
     Notification {
         level: "error",
         message: text(e.message.clone()),
         locations: vec![Location {
-            physical_location: physical(&e.file, e.line, e.column),
+            physical_location: physical(&e.file, e.line, e.column, cwd),
             logical_locations: Vec::new(),
         }],
         descriptor: DescriptorRef { id: "input-error" },
     }
 }
 
-fn build(report: &ScanReport) -> Log {
+/// The log for `report`; relative file names are relative to `cwd`.
+fn build(report: &ScanReport, cwd: Option<&Path>) -> Log {
     let mut table = RuleTable::new();
     let mut results = Vec::new();
     for r in &report.results {
@@ -570,7 +667,7 @@ fn build(report: &ScanReport) -> Log {
                     "{label} violates PodSecurity \"{policy}\": {} ({})",
                     v.reason, v.detail
                 )),
-                locations: vec![resource_location(r, v.line, v.column)],
+                locations: vec![resource_location(r, v.line, v.column, cwd)],
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
                     fingerprint(r, id, &v.field),
@@ -586,7 +683,7 @@ fn build(report: &ScanReport) -> Log {
                 rule_index: index,
                 level: level_of(f.severity),
                 message: text(format!("{label}: {}", f.message)),
-                locations: vec![resource_location(r, f.line, f.column)],
+                locations: vec![resource_location(r, f.line, f.column, cwd)],
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
                     fingerprint(r, &f.rule, &f.field),
@@ -611,7 +708,7 @@ fn build(report: &ScanReport) -> Log {
                     "{label}: {} at {} (suppressed by {})",
                     s.id, s.field, s.by
                 )),
-                locations: vec![resource_location(r, r.line, 1)],
+                locations: vec![resource_location(r, r.line, 1, cwd)],
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
                     fingerprint(r, &s.id, &s.field),
@@ -629,7 +726,8 @@ fn build(report: &ScanReport) -> Log {
         }
     }
 
-    let mut notifications: Vec<Notification> = report.errors.iter().map(notification).collect();
+    let mut notifications: Vec<Notification> =
+        report.errors.iter().map(|e| notification(e, cwd)).collect();
     for e in &report.expired_exceptions {
         notifications.push(Notification {
             level: "warning",
@@ -662,6 +760,22 @@ fn build(report: &ScanReport) -> Log {
         });
     }
 
+    let uses_srcroot = results
+        .iter()
+        .flat_map(|r| &r.locations)
+        .chain(notifications.iter().flat_map(|n| &n.locations))
+        .any(|l| l.physical_location.artifact_location.uri_base_id.is_some());
+    let mut original_uri_base_ids = BTreeMap::new();
+    if let (true, Some(cwd)) = (uses_srcroot, cwd) {
+        original_uri_base_ids.insert(
+            SRCROOT,
+            ArtifactLocation {
+                uri: srcroot_uri(cwd),
+                uri_base_id: None,
+            },
+        );
+    }
+
     Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -679,6 +793,7 @@ fn build(report: &ScanReport) -> Log {
                 execution_successful: report.errors.is_empty(),
                 tool_execution_notifications: notifications,
             }],
+            original_uri_base_ids,
             column_kind: "unicodeCodePoints",
             results,
         }],
@@ -698,19 +813,63 @@ mod tests {
         assert_ne!(fnv1a64(&["a", "bc"]), fnv1a64(&["ab", "c"]));
     }
 
+    /// A working directory that does not exist, so nothing canonicalises.
+    const CWD: &str = "/nonexistent-podgate/repo dir";
+
+    fn uri(file: &str) -> (String, Option<&'static str>) {
+        let a = artifact(file, Some(Path::new(CWD)));
+        (a.uri, a.uri_base_id)
+    }
+
     #[test]
     fn uris() {
-        let a = artifact("examples/web.yaml");
-        assert_eq!(a.uri, "examples/web.yaml");
-        assert_eq!(a.uri_base_id, Some(SRCROOT));
-        assert_eq!(artifact("../x y/ü.yaml").uri, "../x%20y/%C3%BC.yaml");
-        assert_eq!(artifact("<stdin>").uri, "%3Cstdin%3E");
-        let abs = artifact("/tmp/a b.yaml");
-        assert_eq!(abs.uri, "file:///tmp/a%20b.yaml");
-        assert_eq!(abs.uri_base_id, None);
-        assert_eq!(artifact("C:\\m\\p.yaml").uri, "file:///C:/m/p.yaml");
+        let rel = |u: &str| (u.to_string(), Some(SRCROOT));
+        let abs = |u: &str| (u.to_string(), None);
+        assert_eq!(uri("examples/web.yaml"), rel("examples/web.yaml"));
+        assert_eq!(uri("./a.yaml"), rel("a.yaml"));
+        assert_eq!(uri("sub/../a.yaml"), rel("a.yaml"));
+        assert_eq!(uri("sub/./x//a.yaml"), rel("sub/x/a.yaml"));
+        assert_eq!(uri("sub\\a.yaml"), rel("sub/a.yaml"));
+        assert_eq!(uri("x y/ü.yaml"), rel("x%20y/%C3%BC.yaml"));
+        assert_eq!(uri("<stdin>"), rel("%3Cstdin%3E"));
         // A colon in a relative name must not read as a scheme.
-        assert_eq!(artifact("a:b.yaml").uri, "a%3Ab.yaml");
+        assert_eq!(uri("a:b.yaml"), rel("a%3Ab.yaml"));
+        // Outside the working directory: absolute, resolved against it.
+        assert_eq!(
+            uri("../x y/ü.yaml"),
+            abs("file:///nonexistent-podgate/x%20y/%C3%BC.yaml")
+        );
+        assert_eq!(uri("sub/../../../a.yaml"), abs("file:///a.yaml"));
+        assert_eq!(
+            uri("../repo dir/a.yaml"),
+            abs("file:///nonexistent-podgate/repo%20dir/a.yaml")
+        );
+        assert_eq!(uri("/tmp/a b.yaml"), abs("file:///tmp/a%20b.yaml"));
+        assert_eq!(uri("/tmp/./x/../a.yaml"), abs("file:///tmp/a.yaml"));
+        assert_eq!(uri("/../a.yaml"), abs("file:///a.yaml"));
+        assert_eq!(uri("C:\\m\\p.yaml"), abs("file:///C:/m/p.yaml"));
+        assert_eq!(uri("C:/m/../p.yaml"), abs("file:///C:/p.yaml"));
+        // No working directory: relative names stay relative.
+        let a = artifact("../a.yaml", None);
+        assert_eq!(
+            (a.uri.as_str(), a.uri_base_id),
+            ("../a.yaml", Some(SRCROOT))
+        );
+    }
+
+    #[test]
+    fn srcroot_is_a_directory_uri() {
+        assert_eq!(
+            srcroot_uri(Path::new(CWD)),
+            "file:///nonexistent-podgate/repo%20dir/"
+        );
+        assert_eq!(srcroot_uri(Path::new("/")), "file:///");
+        assert_eq!(slashed(Path::new(r"\\?\C:\repo")), "C:/repo");
+        assert_eq!(
+            file_uri(&slashed(Path::new(r"\\?\UNC\host\share\a"))),
+            "file://host/share/a"
+        );
+        assert_eq!(file_uri("C:/repo"), "file:///C:/repo");
     }
 
     #[test]
