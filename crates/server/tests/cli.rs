@@ -218,8 +218,7 @@ fn a_certificate_given_as_the_key_is_named_as_such() {
     let pki =
         testkit::write_test_pki(dir.path(), "podgate-test-ca", &["localhost".into()]).unwrap();
     let err = podgate_server::tls::load_pair(&pki.cert_path, &pki.cert_path)
-        .err()
-        .expect("a certificate is no key");
+        .expect_err("a certificate is no key");
     let msg = err.to_string();
     assert!(msg.contains("no PEM private key found"), "{msg}");
     assert!(msg.contains("is this the certificate?"), "{msg}");
