@@ -99,6 +99,13 @@ pub struct ScanArgs {
     /// Print counts per check and rule after the report (text format).
     #[arg(long)]
     pub summary: bool,
+
+    /// When walking a directory, skip files and directories whose name, or
+    /// path below that directory, matches GLOB (`*`, `?`; repeatable), e.g.
+    /// `--exclude target --exclude 'charts/*/templates'`. Paths given on the
+    /// command line are always scanned.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -808,6 +808,47 @@ fn broken_inline_suppressions_are_reported() {
 }
 
 #[test]
+fn exclude_skips_walked_files_and_directories_by_name_or_path() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("app/pod.yaml").write_str(GOOD_POD).unwrap();
+    dir.child("target/gen.yaml").write_str(BAD_POD).unwrap();
+    dir.child("charts/web/templates/pod.yaml")
+        .write_str("{{- if .Values.x }}\napiVersion: v1\n{{- end }}\n")
+        .unwrap();
+    dir.child("charts/web/values.yaml")
+        .write_str("x: 1\n")
+        .unwrap();
+    let out = podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "--exclude", "target"])
+        .args(["--exclude", "charts/*/templates", "."])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert_eq!(v["summary"]["files"], 2, "{v}");
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    // A path given explicitly is scanned whatever the exclusions.
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--exclude", "target", "target/gen.yaml"])
+        .assert()
+        .code(1);
+    // Without the exclusion, the template fails to parse, with a hint.
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--exclude", "target", "."])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "error: charts/web/templates/pod.yaml:1:2:",
+        ))
+        .stdout(predicate::str::contains("Helm or Go template"));
+}
+
+#[test]
 fn empty_directory_passes_with_a_warning() {
     let dir = assert_fs::TempDir::new().unwrap();
     podgate()

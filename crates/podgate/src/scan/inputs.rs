@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use podgate_core::config::glob_match;
+
 /// Hard cap on one input file; larger files are reported, not read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -46,8 +48,9 @@ impl Input {
 
 /// Expand the given paths: files as given (any extension), directories
 /// recursively (`*.yaml`, `*.yml`, `*.json`, sorted, symlinked directories not
-/// followed), `-` as stdin. Missing paths become inputs that carry the error.
-pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
+/// followed, entries matching an `exclude` glob skipped), `-` as stdin.
+/// Missing paths become inputs that carry the error.
+pub fn collect(paths: &[PathBuf], exclude: &[String]) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
@@ -64,7 +67,8 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Input> {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => {
                 let mut files = Vec::new();
-                walk(p, &mut files, &mut out);
+                let walker = Walker { root: p, exclude };
+                walker.walk(p, &mut files, &mut out);
                 files.sort();
                 out.extend(files.into_iter().map(|f| Input::file(&f)));
             }
@@ -111,26 +115,61 @@ fn is_manifest(p: &Path) -> bool {
     )
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Input>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(Input::new(
-                display(dir),
-                Err(format!("cannot read directory: {e}")),
-            ));
-            return;
+/// A directory walk with exclusions.
+struct Walker<'a> {
+    root: &'a Path,
+    exclude: &'a [String],
+}
+
+impl Walker<'_> {
+    /// `path` matches an exclusion by its name or its path below the root
+    /// (with `/` separators).
+    fn excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
         }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&path, files, errors);
-        } else if (ft.is_file() || ft.is_symlink()) && is_manifest(&path) {
-            // A symlink to a directory with a manifest-like name is skipped by
-            // the read (it is not a file) and reported there.
-            files.push(path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let rel = path
+            .strip_prefix(self.root)
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default();
+        self.exclude
+            .iter()
+            .any(|g| glob_match(g, &name) || glob_match(g, &rel))
+    }
+
+    fn walk(&self, dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Input>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(Input::new(
+                    display(dir),
+                    Err(format!("cannot read directory: {e}")),
+                ));
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            if self.excluded(&path) {
+                continue;
+            }
+            if ft.is_dir() {
+                self.walk(&path, files, errors);
+            } else if (ft.is_file() || ft.is_symlink()) && is_manifest(&path) {
+                // A symlink to a directory with a manifest-like name is skipped by
+                // the read (it is not a file) and reported there.
+                files.push(path);
+            }
         }
     }
 }

@@ -225,7 +225,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let inputs = inputs::collect(&args.paths);
+    let inputs = inputs::collect(&args.paths, &args.exclude);
     if inputs.is_empty() {
         // Not an error (an empty directory is a valid input), but a CI job
         // pointed at the wrong folder should not pass silently.
@@ -451,16 +451,21 @@ fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
             return out;
         }
     };
+    let mut templated = None;
     for doc in load::load(&bytes, limits) {
         out.documents += 1;
         let doc = match doc {
             Ok(d) => d,
             Err(e) => {
+                let mut message = e.message;
+                if *templated.get_or_insert_with(|| looks_templated(&bytes)) {
+                    message.push_str(TEMPLATE_HINT);
+                }
                 out.errors.push(InputError {
                     file: input.name.clone(),
                     line: e.line,
                     column: e.column,
-                    message: e.message,
+                    message,
                     document: e.document,
                 });
                 continue;
@@ -506,6 +511,15 @@ fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
         }
     }
     out
+}
+
+/// Added to read errors of a file that contains `{{`.
+const TEMPLATE_HINT: &str =
+    " (the file contains \"{{\": if it is a Helm or Go template, scan its rendered output, e.g. `helm template . | podgate scan -`)";
+
+/// Whether a file that failed to parse looks like an unrendered template.
+fn looks_templated(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == b"{{")
 }
 
 /// A `podgate.io/ignore` entry that waives nothing (unknown ID, no reason)
