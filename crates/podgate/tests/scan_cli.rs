@@ -180,6 +180,44 @@ fn json_shape_is_the_documented_contract() {
     assert!(v["errors"].as_array().unwrap().is_empty());
 }
 
+/// kubectl reads `hostPort: 80.0` as the float64 80 and sends it as `80`
+/// (Go's `json.Marshal`), which the API server accepts for the `int32`
+/// field; so the scan must check port 80, not fail on a float. `80.5` is
+/// sent as `80.5` and rejected by the API server: an input error here too.
+#[test]
+fn integral_float_host_port_is_scanned_as_kubectl_sends_it() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: float-port}\nspec:\n  \
+               containers:\n  - name: c\n    image: i\n    ports:\n    \
+               - containerPort: 8.08e3\n      hostPort: 80.0\n";
+    let out = podgate()
+        .args(["scan", "--level", "baseline", "--format", "json", "-"])
+        .write_stdin(pod)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json_of(&out);
+    assert!(v["errors"].as_array().is_none_or(Vec::is_empty), "{v}");
+    let r = &v["results"][0];
+    assert_eq!(r["name"], "float-port");
+    assert_eq!(r["allowed"], false);
+    let violations = r["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 1, "{v}");
+    assert_eq!(violations[0]["check"], "hostPorts");
+    assert_eq!(violations[0]["detail"], "container \"c\" uses hostPort 80");
+    assert_eq!(violations[0]["line"], 10);
+
+    podgate()
+        .args(["scan", "--level", "baseline", "-"])
+        .write_stdin(pod.replace("80.0", "80.5"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "hostPort: invalid type: floating point `80.5`",
+        ));
+}
+
 #[test]
 fn level_and_version_flags() {
     let out = podgate()

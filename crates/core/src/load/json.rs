@@ -5,6 +5,10 @@
 //!
 //! Numbers: integers that fit `i64` stay integers (sigs.k8s.io/json does the
 //! same), everything else is an `f64`; a number out of `f64` range is an error.
+//! Such a float then becomes what Go's `encoding/json` writes for it, as YAML
+//! floats do (`Scalar::into_value`): kubectl decodes the file into an
+//! unstructured object (`80.0` is the float64 80) and sends it re-encoded
+//! (`80`), so `"hostPort": 80.0` reaches the API server as `80`.
 //! Lone UTF-16 surrogates in `\u` escapes become U+FFFD, as in Go.
 
 use super::build::{fail, Builder, Built, Fail};

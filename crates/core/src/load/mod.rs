@@ -9,10 +9,16 @@
 //! * scalars resolve as in go-yaml v2 (see `resolve.rs`): `yes/no/on/off/y/n`
 //!   are booleans, `0777` is 511, `0o777` is 511 (v2 hands the text to Go's
 //!   base-0 `ParseInt`, which accepts `0o` since Go 1.13), `0x1F` is 31,
-//!   `1_000` is 1000, `0b101` is 5, `1e3` is the float 1000.0, `1:30` stays
+//!   `1_000` is 1000, `0b101` is 5, `1e3` is a float, `1:30` stays
 //!   the string `"1:30"` (v2 does not resolve sexagesimals), `~`/`null`/empty
 //!   are null. `.inf` and `.nan` resolve to floats, which JSON cannot hold:
 //!   as in kubectl (`json: unsupported value: +Inf`) the document is an error.
+//! * a float becomes the number Go's `encoding/json` writes for it (checked
+//!   by running it, see `GO_YAML_FLOATS` in the tests): an integral float
+//!   below 1e21 is an integer literal there (`80.0`, `8e1` and `1e3` are
+//!   `80`, `80` and `1000`), so it is an integer here and an `int32` field
+//!   like `hostPort` takes it as the API server does; `80.5` and `1e21` stay
+//!   floats, which integer fields reject, as Go does;
 //! * anchors and aliases, with budgets (see [`Limits`]) so that a
 //!   billion-laughs file fails fast; an alias cannot refer to the anchor that
 //!   contains it;

@@ -12,6 +12,7 @@
 //!   `0b101` is 5 and, because Go 1.13+ accepts the `0o` prefix in base 0,
 //!   `0o777` is 511 too), then `ParseUint`, then a float if it matches v2's
 //!   `yamlStyleFloat` pattern and is in range (`1e3` is the float 1000.0,
+//!   which JSON gets as `1000`, see [`go_json_number`];
 //!   `1e400` stays a string);
 //! * sexagesimal numbers are deliberately not resolved by v2: `1:30` is the
 //!   string `"1:30"`; timestamps are handed to `interface{}` as their
@@ -40,15 +41,18 @@ impl Scalar {
         }
     }
 
-    /// The JSON value. Infinities and NaN cannot be represented in JSON:
-    /// sigs.k8s.io/yaml fails on them as well (`json: unsupported value`).
+    /// The JSON value. A float becomes the number Go's `encoding/json`
+    /// writes for it (see [`go_json_number`]): `80.0` is the integer `80`,
+    /// as in the JSON kubectl sends. Infinities and NaN cannot be represented
+    /// in JSON: sigs.k8s.io/yaml fails on them as well (`json: unsupported
+    /// value`).
     pub(crate) fn into_value(self) -> Result<Value, String> {
         Ok(match self {
             Scalar::Null => Value::Null,
             Scalar::Bool(b) => Value::Bool(b),
             Scalar::Int(i) => Value::from(i),
             Scalar::Uint(u) => Value::from(u),
-            Scalar::Float(f) => match serde_json::Number::from_f64(f) {
+            Scalar::Float(f) => match go_json_number(f) {
                 Some(n) => Value::Number(n),
                 None => {
                     return Err(format!(
@@ -345,18 +349,50 @@ fn yaml_style_float(s: &str) -> bool {
     i == b.len()
 }
 
+/// The number that Go's `encoding/json` writes for the float64 `f`, as
+/// serde_json reads that text back; `None` for infinities and NaN.
+///
+/// sigs.k8s.io/yaml hands go-yaml's float64 to `json.Marshal`, which writes
+/// `strconv.FormatFloat(f, 'f', -1, 64)` when `1e-6 <= |f| < 1e21` (or
+/// `f == 0`) and an exponent form (`1e+21`, `1e-7`) otherwise. So an
+/// integral float below 1e21 is written as an integer literal: `80.0`,
+/// `8e1` and `!!float 80` are all `80`, which Go's typed decoding (and so
+/// the API server) accepts for an `int32` field, while `80.5` and `1e+21`
+/// stay non-integer literals that it rejects. The literal is the shortest
+/// round-trip digits padded with zeros (`2^60` is `1152921504606847000`),
+/// which Rust's `Display` for `f64` writes identically; it becomes an `i64`
+/// or `u64` when it fits, else (below `i64::MIN`, or from 2^64 up) it
+/// stays a float, as a JSON reader would take it. One difference: Go writes `-0`
+/// for `-0.0`, here it is the integer `0` (both decode to 0).
+pub(crate) fn go_json_number(f: f64) -> Option<serde_json::Number> {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        // Below 2^53 every integral float is exact as an i64 and prints as
+        // that integer; above, go through the text Go writes.
+        if f.abs() < 9_007_199_254_740_992.0 {
+            return Some((f as i64).into());
+        }
+        let text = f.to_string();
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(i.into());
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(u.into());
+        }
+    }
+    serde_json::Number::from_f64(f)
+}
+
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)` with sigs.k8s.io/yaml's
-/// spellings of the special values.
+/// spellings of the special values: `+Inf`, `-Inf` and `NaN` become `.inf`,
+/// `-.inf` and `.nan`, also for a finite float64 that overflows float32
+/// (the key `1.5e300` is `.inf` in kubectl's JSON).
 pub(crate) fn go_float_key(f: f64) -> String {
     if f.is_nan() {
         return ".nan".to_string();
     }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf" } else { "-.inf" }.to_string();
-    }
     let x = f as f32;
     if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+        return if x > 0.0 { ".inf" } else { "-.inf" }.to_string();
     }
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
@@ -498,5 +534,45 @@ mod tests {
         assert_eq!(go_float_key(0.1), "0.1");
         assert_eq!(go_float_key(f64::INFINITY), ".inf");
         assert_eq!(go_float_key(f64::NAN), ".nan");
+        // Finite as float64, infinite as float32: sigs.k8s.io/yaml's ".inf".
+        assert_eq!(go_float_key(1.5e300), ".inf");
+        assert_eq!(go_float_key(-1.5e300), "-.inf");
+        assert_eq!(go_float_key(-0.0), "-0");
+        assert_eq!(go_float_key(2147483648.0), "2.1474836e+09");
+        assert_eq!(go_float_key(1e-7), "1e-07");
+    }
+
+    #[test]
+    fn json_numbers_like_go() {
+        use serde_json::Number;
+        assert_eq!(go_json_number(80.0), Some(Number::from(80)));
+        assert_eq!(go_json_number(-80.0), Some(Number::from(-80)));
+        assert_eq!(go_json_number(-0.0), Some(Number::from(0)));
+        assert_eq!(go_json_number(80.5), Number::from_f64(80.5));
+        assert_eq!(
+            go_json_number(9007199254740992.0),
+            Some(Number::from(9_007_199_254_740_992_i64))
+        );
+        // Go writes the shortest digits padded with zeros, not the exact
+        // value 2^60 = 1152921504606846976.
+        assert_eq!(
+            go_json_number((1u64 << 60) as f64),
+            Some(Number::from(1_152_921_504_606_847_000_i64))
+        );
+        // 2^63: "9223372036854776000" is too big for i64, fits u64.
+        assert_eq!(
+            go_json_number((1u64 << 63) as f64),
+            Some(Number::from(9_223_372_036_854_776_000_u64))
+        );
+        assert_eq!(
+            go_json_number(-((1u64 << 63) as f64)),
+            Number::from_f64(-((1u64 << 63) as f64))
+        );
+        // Integer literals beyond u64 and exponent forms stay floats.
+        assert_eq!(go_json_number(1e20), Number::from_f64(1e20));
+        assert_eq!(go_json_number(1e21), Number::from_f64(1e21));
+        assert_eq!(go_json_number(1e-7), Number::from_f64(1e-7));
+        assert_eq!(go_json_number(f64::INFINITY), None);
+        assert_eq!(go_json_number(f64::NAN), None);
     }
 }

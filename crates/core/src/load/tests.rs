@@ -65,13 +65,14 @@ fn yaml11_scalars_like_go_yaml_v2() {
         ("0b101", json!(5)),
         ("1:30", json!("1:30")),
         ("~", json!(null)),
-        ("1e3", json!(1000.0)),
+        ("1e3", json!(1000)),
         ("null", json!(null)),
         ("", json!(null)),
         ("-0x10", json!(-16)),
         ("+12", json!(12)),
         ("1.5", json!(1.5)),
-        ("0778", json!(778.0)),
+        ("80.0", json!(80)),
+        ("0778", json!(778)),
         ("Yes", json!(true)),
         ("yEs", json!("yEs")),
         ("2001-12-14", json!("2001-12-14")),
@@ -79,7 +80,7 @@ fn yaml11_scalars_like_go_yaml_v2() {
         ("\"0777\"", json!("0777")),
         ("!!str 0777", json!("0777")),
         ("!!int '12'", json!(12)),
-        ("!!float 1", json!(1.0)),
+        ("!!float 1", json!(1)),
         ("!custom 12", json!("12")),
         ("|\n  yes\n", json!("yes\n")),
         (
@@ -98,11 +99,151 @@ fn yaml11_scalars_like_go_yaml_v2() {
     }
 }
 
+/// YAML floats become the number Go's `json.Marshal` writes for the float64
+/// go-yaml v2 produced, because that is the JSON kubectl sends: `1e3` is the
+/// integer literal `1000` there, so it must be an integer here (an `int32`
+/// field such as `hostPort` accepts it), while `1.5e3`-style fractions and
+/// exponent forms stay floats.
 #[test]
-fn float_1e3_is_a_float() {
+fn integral_floats_are_integers() {
     let v = value("v: 1e3\n");
-    assert_eq!(v["v"].as_f64(), Some(1000.0));
+    assert_eq!(v["v"].as_i64(), Some(1000));
+    assert!(!v["v"].is_f64());
+    let v = value("v: 1.5e3\n");
+    assert_eq!(v["v"].as_i64(), Some(1500));
+    let v = value("v: 1.25\n");
     assert!(v["v"].is_f64());
+}
+
+/// The JSON that sigs.k8s.io/yaml's `YAMLToJSON` returned for each input,
+/// and whether Go's `encoding/json` then decoded that JSON into a struct
+/// field of type `int32` and of type `int64` (what the API server's typed
+/// decoding does with `hostPort`, `runAsUser`, ...). Run with Debian
+/// bookworm's golang-k8s-sigs-yaml-dev 1.3.0 over golang-gopkg-yaml.v2-dev
+/// 2.4.0 and golang-go 1.19 (November 2026). Go writes a float64 as
+/// `strconv.FormatFloat(f, 'f', -1, 64)` when `1e-6 <= |f| < 1e21` and in
+/// exponent form otherwise; its integer decoding accepts only a plain
+/// integer literal in range (not `80.5`, not `1e+21`).
+#[rustfmt::skip]
+const GO_YAML_FLOATS: &[(&str, Result<&str, &str>, bool, bool)] = &[
+    ("v: 80.0\n", Ok("{\"v\":80}"), true, true),
+    ("v: 80.\n", Ok("{\"v\":80}"), true, true),
+    ("v: 8e1\n", Ok("{\"v\":80}"), true, true),
+    ("v: 8.0e1\n", Ok("{\"v\":80}"), true, true),
+    ("v: 80.5\n", Ok("{\"v\":80.5}"), false, false),
+    ("v: 1e21\n", Ok("{\"v\":1e+21}"), false, false),
+    ("v: 1e20\n", Ok("{\"v\":100000000000000000000}"), false, false),
+    ("v: 123456789012345678901234.0\n", Ok("{\"v\":1.2345678901234569e+23}"), false, false),
+    ("v: -0.0\n", Ok("{\"v\":-0}"), true, true),
+    ("v: 0.0\n", Ok("{\"v\":0}"), true, true),
+    ("v: 1_000.0\n", Ok("{\"v\":1000}"), true, true),
+    ("v: .5\n", Ok("{\"v\":0.5}"), false, false),
+    ("v: 1e-7\n", Ok("{\"v\":1e-7}"), false, false),
+    ("v: 100000000000000000000.0\n", Ok("{\"v\":100000000000000000000}"), false, false),
+    ("v: 9007199254740993.0\n", Ok("{\"v\":9007199254740992}"), false, true),
+    ("v: 0x50\n", Ok("{\"v\":80}"), true, true),
+    ("v: 080.0\n", Ok("{\"v\":80}"), true, true),
+    ("v: !!float 80\n", Ok("{\"v\":80}"), true, true),
+    ("v: -80.0\n", Ok("{\"v\":-80}"), true, true),
+    ("v: +80.0\n", Ok("{\"v\":80}"), true, true),
+    ("v: 1e3\n", Ok("{\"v\":1000}"), true, true),
+    ("v: 1e+2\n", Ok("{\"v\":100}"), true, true),
+    ("v: 1E2\n", Ok("{\"v\":100}"), true, true),
+    ("v: .5e1\n", Ok("{\"v\":5}"), true, true),
+    ("v: 0778\n", Ok("{\"v\":778}"), true, true),
+    ("v: !!float \"80.0\"\n", Ok("{\"v\":80}"), true, true),
+    ("v: !!float 1e2\n", Ok("{\"v\":100}"), true, true),
+    ("v: 2147483647.0\n", Ok("{\"v\":2147483647}"), true, true),
+    ("v: 2147483648.0\n", Ok("{\"v\":2147483648}"), false, true),
+    ("v: -2147483648.0\n", Ok("{\"v\":-2147483648}"), true, true),
+    ("v: -2147483649.0\n", Ok("{\"v\":-2147483649}"), false, true),
+    ("v: 9223372036854775807.0\n", Ok("{\"v\":9223372036854776000}"), false, false),
+    ("v: 18446744073709551616.0\n", Ok("{\"v\":18446744073709552000}"), false, false),
+    ("v: 1152921504606846976.0\n", Ok("{\"v\":1152921504606847000}"), false, true),
+    ("v: 99999999999999999999\n", Ok("{\"v\":100000000000000000000}"), false, false),
+    ("v: -1e19\n", Ok("{\"v\":-10000000000000000000}"), false, false),
+    ("v: 1.5e300\n", Ok("{\"v\":1.5e+300}"), false, false),
+    ("v: 0.000001\n", Ok("{\"v\":0.000001}"), false, false),
+    ("v: 0.0000001\n", Ok("{\"v\":1e-7}"), false, false),
+    ("v: 3.0000000000000004\n", Ok("{\"v\":3.0000000000000004}"), false, false),
+    ("v: 1e400\n", Ok("{\"v\":\"1e400\"}"), false, false),
+    ("v: \"80.0\"\n", Ok("{\"v\":\"80.0\"}"), false, false),
+    ("v: !!int 80.0\n", Err("yaml: cannot decode !!float `80.0` as a !!int"), false, false),
+];
+
+/// Go's JSON text as a JSON reader takes it, except that `-0` (which
+/// serde_json reads as the float -0.0) is the integer 0: Go's integer
+/// decoding accepts `-0`, so podgate's value must decode into `i32` too.
+fn go_json(text: &str) -> Value {
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    if let Some(obj) = v.as_object_mut() {
+        for x in obj.values_mut() {
+            if x.as_f64() == Some(0.0) && x.is_f64() {
+                *x = json!(0);
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn floats_match_go_yaml_v2_and_encoding_json() {
+    for (src, want, int32_ok, int64_ok) in GO_YAML_FLOATS {
+        let got = docs(src);
+        let got = got
+            .first()
+            .unwrap_or_else(|| panic!("{src:?}: no document"));
+        match (want, got) {
+            (Ok(want), Ok(d)) => {
+                let want = go_json(want);
+                assert_eq!(d.value, want, "{src:?}");
+                // Same number kind: an integer literal in Go's JSON must be
+                // an integer here, or serde's integer decoding rejects it.
+                assert_eq!(d.value["v"].is_f64(), want["v"].is_f64(), "{src:?}");
+                let v = &d.value["v"];
+                assert_eq!(
+                    serde_json::from_value::<i32>(v.clone()).is_ok(),
+                    *int32_ok,
+                    "{src:?} as i32"
+                );
+                assert_eq!(
+                    serde_json::from_value::<i64>(v.clone()).is_ok(),
+                    *int64_ok,
+                    "{src:?} as i64"
+                );
+            }
+            (Err(want), Err(e)) => {
+                assert_eq!(
+                    want.strip_prefix("yaml: "),
+                    Some(e.message.as_str()),
+                    "{src:?}"
+                );
+            }
+            (want, got) => panic!("{src:?}: want {want:?}, got {got:?}"),
+        }
+    }
+}
+
+/// Float mapping keys, from the same Go runs: sigs.k8s.io/yaml spells them
+/// with `strconv.FormatFloat(f, 'g', -1, 32)`, not as JSON numbers, and
+/// turns float32 overflow into `.inf`.
+const GO_YAML_FLOAT_KEYS: &[(&str, &str)] = &[
+    ("80.0: x\n", "{\"80\":\"x\"}"),
+    ("1.5e300: x\n", "{\".inf\":\"x\"}"),
+    ("-1.5e300: x\n", "{\"-.inf\":\"x\"}"),
+    ("1e-7: x\n", "{\"1e-07\":\"x\"}"),
+    ("2147483648.0: x\n", "{\"2.1474836e+09\":\"x\"}"),
+    ("-0.0: x\n", "{\"-0\":\"x\"}"),
+    ("1e21: x\n", "{\"1e+21\":\"x\"}"),
+    ("3.0000000000000004: x\n", "{\"3\":\"x\"}"),
+];
+
+#[test]
+fn float_keys_match_go_yaml_v2() {
+    for (src, want) in GO_YAML_FLOAT_KEYS {
+        let want: Value = serde_json::from_str(want).unwrap();
+        assert_eq!(value(src), want, "{src:?}");
+    }
 }
 
 #[test]
@@ -520,6 +661,17 @@ fn json_with_positions() {
     assert_eq!(at(&d, &["spec", "containers"]), Some((3, 12)));
     assert_eq!(at(&d, &["spec", "containers", "0"]), Some((4, 5)));
     assert_eq!(at(&d, &["spec", "containers", "0", "f"]), Some((4, 27)));
+}
+
+/// A JSON float is re-encoded as Go's `json.Marshal` writes the float64
+/// kubectl's unstructured decoding gives (Go 1.19: `{"v":80.0}` decoded
+/// into `interface{}` and marshaled is `{"v":80}`, `1e2` is `100`).
+#[test]
+fn json_integral_floats_are_integers() {
+    let v = value("{\"a\": 80.0, \"b\": 1e2, \"c\": 80.5, \"d\": 1e21}");
+    assert_eq!(v, json!({"a": 80, "b": 100, "c": 80.5, "d": 1e21}));
+    assert!(v["a"].is_i64() && v["b"].is_i64());
+    assert!(v["c"].is_f64() && v["d"].is_f64());
 }
 
 #[test]
