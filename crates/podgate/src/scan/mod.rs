@@ -630,20 +630,18 @@ fn evaluate_one(
         }
         false
     };
+    // Every offending field's path in the document, and the first one's
+    // position (the pod itself when a check names no field).
     let locate = |fields: &[podgate_core::path::FieldPath]| {
-        let all: Vec<String> = if fields.is_empty() {
-            vec![p.pod_path.to_string()]
-        } else {
-            fields
-                .iter()
-                .map(|f| f.prefixed(&p.pod_path).to_string())
-                .collect()
+        let Some((first, rest)) = fields.split_first() else {
+            let pos = doc.positions.nearest(p.pod_path.segments());
+            return (vec![p.pod_path.to_string()], pos);
         };
-        let first = fields
-            .first()
-            .map(|f| f.prefixed(&p.pod_path))
-            .unwrap_or_else(|| p.pod_path.clone());
+        let first = first.prefixed(&p.pod_path);
         let pos = doc.positions.nearest(first.segments());
+        let mut all = Vec::with_capacity(fields.len());
+        all.push(first.to_string());
+        all.extend(rest.iter().map(|f| f.prefixed(&p.pod_path).to_string()));
         (all, pos)
     };
 
