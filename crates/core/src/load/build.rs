@@ -87,8 +87,9 @@ enum Kind {
 
 /// A key of a mapping that has merges (see [`Kind::Map`]).
 struct Slot {
-    /// Index of the key's edge among the frame's pending edges.
-    at: usize,
+    /// Index of the key's edge among the frame's pending edges (`None` for
+    /// a merged entry without a recorded position).
+    at: Option<usize>,
     /// The current value came from a `<<`, so an explicit key may replace it.
     merged: bool,
 }
@@ -456,15 +457,19 @@ impl<'l> Builder<'l> {
                             // the merge wrote.
                             Some(slot) if slot.merged => {
                                 slot.merged = false;
-                                if let Some(e) = self.pending.get_mut(base + slot.at) {
-                                    *e = edge;
+                                match slot.at.and_then(|at| self.pending.get_mut(base + at)) {
+                                    Some(e) => *e = edge,
+                                    None => {
+                                        slot.at = Some(self.pending.len() - base);
+                                        self.pending.push(edge);
+                                    }
                                 }
                                 map.insert(k, value);
                                 return Ok(());
                             }
                             Some(_) => {}
                             None => {
-                                let at = self.pending.len() - base;
+                                let at = Some(self.pending.len() - base);
                                 index.insert(k.clone(), Slot { at, merged: false });
                             }
                         }
@@ -506,7 +511,11 @@ impl<'l> Builder<'l> {
                             .iter()
                             .enumerate()
                             .map(|(at, e)| {
-                                (positions.key(e).to_string(), Slot { at, merged: false })
+                                let slot = Slot {
+                                    at: Some(at),
+                                    merged: false,
+                                };
+                                (positions.key(e).to_string(), slot)
                             })
                             .collect()
                     });
@@ -576,16 +585,24 @@ impl Merge<'_> {
         match self.index.get_mut(&k) {
             Some(slot) => {
                 slot.merged = true;
-                if let (Some(edge), Some(e)) = (edge, self.pending.get_mut(self.base + slot.at)) {
-                    *e = edge;
+                if let Some(edge) = edge {
+                    match slot.at.and_then(|at| self.pending.get_mut(self.base + at)) {
+                        Some(e) => *e = edge,
+                        None => {
+                            slot.at = Some(self.pending.len() - self.base);
+                            self.pending.push(edge);
+                        }
+                    }
                 }
             }
             None => {
-                if let Some(edge) = edge {
-                    let at = self.pending.len() - self.base;
-                    self.index.insert(k.clone(), Slot { at, merged: true });
+                // Every key gets a slot, so a later explicit key replaces a
+                // merged one instead of being taken for a duplicate.
+                let at = edge.map(|edge| {
                     self.pending.push(edge);
-                }
+                    self.pending.len() - 1 - self.base
+                });
+                self.index.insert(k.clone(), Slot { at, merged: true });
             }
         }
         self.map.insert(k, v);
