@@ -702,7 +702,7 @@ fn baseline_fails_only_on_new_findings() {
         .assert()
         .code(1);
     base.assert(predicate::str::contains(
-        "Pod//bad|privileged|spec.containers[0].securityContext.privileged",
+        "Pod//bad|privileged|spec.containers[name=c].securityContext.privileged",
     ));
     podgate()
         .current_dir(dir.path())
@@ -781,6 +781,28 @@ fn baseline_does_not_hide_new_offenders_of_a_recorded_check() {
         .assert()
         .code(1);
     scan().code(0);
+    // Containers and volumes are recorded by name: reordering them is no
+    // new violation.
+    dir.child("ds.yaml")
+        .write_str(&ds(logs, &format!("{two}{one}")))
+        .unwrap();
+    scan().code(0);
+    // Baselines written before names were used (indexed paths) still count.
+    dir.child("ds.yaml").write_str(&ds(logs, one)).unwrap();
+    dir.child("old.json")
+        .write_str(
+            r#"{"version": 1, "fingerprints": [
+  "DaemonSet/mon/agent|hostPathVolumes|spec.template.spec.volumes[0].hostPath",
+  "DaemonSet/mon/agent|privileged|spec.template.spec.containers[0].securityContext.privileged"
+]}"#,
+        )
+        .unwrap();
+    podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--no-rules", "--level", "baseline"])
+        .args(["--baseline", "old.json", "ds.yaml"])
+        .assert()
+        .code(0);
 }
 
 /// An inline suppression that waives nothing (no reason, unknown ID) is an

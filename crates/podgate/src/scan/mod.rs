@@ -73,7 +73,7 @@ pub struct FindingOut {
     pub column: u32,
     pub field: String,
     pub fix: Cow<'static, str>,
-    /// Every offending field (`field` is the first): what a baseline records.
+    /// The baseline key of every offending field (see `baseline::stable_field`).
     #[serde(skip)]
     pub fields: Vec<String>,
 }
@@ -90,7 +90,7 @@ pub struct SuppressedOut {
     /// Index of the exception in the configuration file (for `by: exception`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<usize>,
-    /// Every offending field (`field` is the first).
+    /// The baseline key of every offending field.
     #[serde(skip)]
     pub fields: Vec<String>,
 }
@@ -106,7 +106,7 @@ pub struct ViolationOut {
     /// Path of the offending field, e.g. `spec.template.spec.containers[0].securityContext`.
     pub field: String,
     pub fix: &'static str,
-    /// Every offending field (`field` is the first): what a baseline records.
+    /// The baseline key of every offending field (see `baseline::stable_field`).
     #[serde(skip)]
     pub fields: Vec<String>,
 }
@@ -522,6 +522,18 @@ fn looks_templated(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|w| w == b"{{")
 }
 
+/// Where a violation or finding is: the first offending field's path and
+/// position, and the baseline keys of every offending field.
+struct Located {
+    field: String,
+    pos: podgate_core::load::Pos,
+    /// [`baseline::stable_field`] of each field.
+    keys: Vec<String>,
+    /// Each field's indexed path in the document, as baselines recorded
+    /// them before they named containers and volumes.
+    legacy: Vec<String>,
+}
+
 /// A `podgate.io/ignore` entry that waives nothing (unknown ID, no reason)
 /// is an input error at the annotation's line: a suppression that silently
 /// does nothing leaves its author guessing.
@@ -594,17 +606,15 @@ fn evaluate_one(
     let mut suppressed = Vec::new();
     // `id` is what reports, annotations and baselines call the finding;
     // `finding` is what exceptions match (image findings by code).
-    // `fields` are every offending field, the first one shown.
-    let mut waive = |id: &str, finding: FindingId<'_>, fields: &[String]| -> bool {
-        let field = fields.first().map(String::as_str).unwrap_or_default();
+    let mut waive = |id: &str, finding: FindingId<'_>, loc: &Located| -> bool {
         let suppressed_by =
             |by: &'static str, reason: String, exception: Option<usize>| SuppressedOut {
                 id: id.to_string(),
-                field: field.to_string(),
+                field: loc.field.clone(),
                 by,
                 reason,
                 exception,
-                fields: fields.to_vec(),
+                fields: loc.keys.clone(),
             };
         if let Some(i) = exceptions_here.matching(finding) {
             let reason = exceptions.list[i].reason.clone();
@@ -617,38 +627,53 @@ fn evaluate_one(
         }
         // A violation is old only if every field it names was recorded: a
         // new offender (another container, another hostPath volume) of an
-        // already recorded check must still fail.
-        let recorded = !fields.is_empty()
-            && fields.iter().all(|f| {
-                let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, f);
-                settings.baseline.contains(&fp)
-            });
-        if recorded {
+        // already recorded check must still fail. Fields are recorded by
+        // name, or (baselines written before that) by indexed path.
+        let recorded = |f: &str| {
+            let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, f);
+            settings.baseline.contains(&fp)
+        };
+        let old = loc
+            .keys
+            .iter()
+            .zip(&loc.legacy)
+            .all(|(key, legacy)| recorded(key) || recorded(legacy));
+        if old {
             let reason = "recorded in the baseline".to_string();
             suppressed.push(suppressed_by("baseline", reason, None));
             return true;
         }
         false
     };
-    // Every offending field's path in the document, and the first one's
-    // position (the pod itself when a check names no field).
+    // Every offending field: its path in the document (the first one is
+    // shown, with its position; the pod itself when a check names no
+    // field) and its baseline key.
     let locate = |fields: &[podgate_core::path::FieldPath]| {
-        let Some((first, rest)) = fields.split_first() else {
-            let pos = doc.positions.nearest(p.pod_path.segments());
-            return (vec![p.pod_path.to_string()], pos);
+        let root = podgate_core::path::FieldPath::root();
+        let fields = if fields.is_empty() {
+            std::slice::from_ref(&root)
+        } else {
+            fields
         };
-        let first = first.prefixed(&p.pod_path);
-        let pos = doc.positions.nearest(first.segments());
-        let mut all = Vec::with_capacity(fields.len());
-        all.push(first.to_string());
-        all.extend(rest.iter().map(|f| f.prefixed(&p.pod_path).to_string()));
-        (all, pos)
+        let first = fields[0].prefixed(&p.pod_path);
+        Located {
+            pos: doc.positions.nearest(first.segments()),
+            field: first.to_string(),
+            keys: fields
+                .iter()
+                .map(|f| baseline::stable_field(&p.pod.spec, f))
+                .collect(),
+            legacy: fields
+                .iter()
+                .map(|f| f.prefixed(&p.pod_path).to_string())
+                .collect(),
+        }
     };
 
     let mut violations = Vec::new();
     for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
-        let (fields, pos) = locate(&v.forbidden.fields);
-        if waive(v.check.as_str(), FindingId::Check(v.check), &fields) {
+        let loc = locate(&v.forbidden.fields);
+        if waive(v.check.as_str(), FindingId::Check(v.check), &loc) {
             continue;
         }
         violations.push(ViolationOut {
@@ -656,10 +681,10 @@ fn evaluate_one(
             fix: v.check.fix_hint(),
             reason: v.forbidden.reason,
             detail: v.forbidden.detail,
-            line: pos.line,
-            column: pos.column,
-            field: fields.first().cloned().unwrap_or_default(),
-            fields,
+            line: loc.pos.line,
+            column: loc.pos.column,
+            field: loc.field,
+            fields: loc.keys,
         });
     }
 
@@ -670,8 +695,8 @@ fn evaluate_one(
         };
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
-            let (fields, pos) = locate(&f.fields);
-            if waive(f.rule, FindingId::Rule(f.rule), &fields) {
+            let loc = locate(&f.fields);
+            if waive(f.rule, FindingId::Rule(f.rule), &loc) {
                 continue;
             }
             let info = rules::rule(f.rule);
@@ -680,11 +705,11 @@ fn evaluate_one(
                 severity: cfg.rule_severity(f.rule, f.severity),
                 title: Cow::Borrowed(info.map(|i| i.title).unwrap_or_default()),
                 message: f.message,
-                line: pos.line,
-                column: pos.column,
-                field: fields.first().cloned().unwrap_or_default(),
+                line: loc.pos.line,
+                column: loc.pos.column,
+                field: loc.field,
                 fix: Cow::Borrowed(info.map(|i| i.fix).unwrap_or_default()),
-                fields,
+                fields: loc.keys,
             });
         }
         if let Some(policy) = cfg.image_policy.as_ref().filter(|pol| !pol.is_empty()) {
@@ -697,8 +722,8 @@ fn evaluate_one(
                         .join(["spec", kind.field()])
                         .child(i)
                         .child("image");
-                    let (fields, pos) = locate(std::slice::from_ref(&path));
-                    if waive("image-policy", FindingId::Image(v.code.as_str()), &fields) {
+                    let loc = locate(std::slice::from_ref(&path));
+                    if waive("image-policy", FindingId::Image(v.code.as_str()), &loc) {
                         continue;
                     }
                     findings.push(FindingOut {
@@ -706,13 +731,13 @@ fn evaluate_one(
                         severity,
                         title: Cow::Owned(format!("Image policy: {}", v.code.as_str())),
                         message: format!("container {:?}: {}", c.name, v.message),
-                        line: pos.line,
-                        column: pos.column,
-                        field: fields.first().cloned().unwrap_or_default(),
+                        line: loc.pos.line,
+                        column: loc.pos.column,
+                        field: loc.field,
                         fix: Cow::Borrowed(
                             "use an image allowed by the image policy in the configuration file",
                         ),
-                        fields,
+                        fields: loc.keys,
                     });
                 }
             }
