@@ -757,7 +757,7 @@ fn evaluate_one(
         allowed: violations.is_empty(),
         violations,
         api_version: p.api_version.clone(),
-        policy_source: source.policy,
+        policy_source: source.policy(),
         level_source: source.level,
         version_source: source.version,
         qos: rules::qos_class(&p.pod.spec).as_str(),

@@ -118,20 +118,12 @@ impl NamespacePolicies {
             .unwrap_or((None, None));
         let level = s.level.or(ns_level).unwrap_or(s.default_level);
         let version = s.version.or(ns_version).unwrap_or(s.default_version);
-        let source = if s.level.is_some() || s.version.is_some() {
-            "flag"
-        } else if ns_level.is_some() || ns_version.is_some() {
-            "namespace"
-        } else {
-            "default"
-        };
         let part = |flag: bool, ns: bool| match (flag, ns) {
             (true, _) => "flag",
             (false, true) => "namespace",
             (false, false) => "default",
         };
         let sources = PolicySources {
-            policy: source,
             level: part(s.level.is_some(), ns_level.is_some()),
             version: part(s.version.is_some(), ns_version.is_some()),
         };
@@ -140,12 +132,23 @@ impl NamespacePolicies {
 }
 
 /// Where a resource's level and version came from: `flag`, `namespace` or
-/// `default`. `policy` is `flag` when either flag was given (the original
-/// `policy_source`); `level` and `version` tell each part apart (with
-/// `--version` alone, the level can still come from the namespace).
+/// `default`, for each part (with `--version` alone, the level can still come
+/// from the namespace).
 #[derive(Debug, Clone, Copy)]
 pub struct PolicySources {
-    pub policy: &'static str,
     pub level: &'static str,
     pub version: &'static str,
+}
+
+impl PolicySources {
+    /// The original `policy_source`: `flag` when either flag was given, else
+    /// `namespace` when the namespace set either part, else `default`.
+    pub fn policy(self) -> &'static str {
+        for source in ["flag", "namespace"] {
+            if self.level == source || self.version == source {
+                return source;
+            }
+        }
+        "default"
+    }
 }
