@@ -524,14 +524,41 @@ fn looks_templated(bytes: &[u8]) -> bool {
 
 /// Where a violation or finding is: the first offending field's path and
 /// position, and the baseline keys of every offending field.
-struct Located {
+struct Located<'a> {
     field: String,
     pos: podgate_core::load::Pos,
     /// [`baseline::stable_field`] of each field.
     keys: Vec<String>,
-    /// Each field's indexed path in the document, as baselines recorded
-    /// them before they named containers and volumes.
-    legacy: Vec<String>,
+    /// The fields relative to the pod (empty: the pod itself), for the
+    /// indexed paths that baselines recorded before they named containers
+    /// and volumes.
+    paths: &'a [podgate_core::path::FieldPath],
+}
+
+/// Where the offending `paths` (relative to the pod) of `p` are: the first
+/// one's path in the document and position (the pod itself when a check
+/// names no field), and every path's baseline key.
+fn locate<'a>(
+    p: &FoundPod,
+    doc: &DocOutcome,
+    paths: &'a [podgate_core::path::FieldPath],
+) -> Located<'a> {
+    let root = podgate_core::path::FieldPath::root();
+    let fields = if paths.is_empty() {
+        std::slice::from_ref(&root)
+    } else {
+        paths
+    };
+    let first = fields[0].prefixed(&p.pod_path);
+    Located {
+        pos: doc.positions.nearest(first.segments()),
+        field: first.to_string(),
+        keys: fields
+            .iter()
+            .map(|f| baseline::stable_field(&p.pod.spec, f))
+            .collect(),
+        paths,
+    }
 }
 
 /// A `podgate.io/ignore` entry that waives nothing (unknown ID, no reason)
@@ -629,15 +656,24 @@ fn evaluate_one(
         // new offender (another container, another hostPath volume) of an
         // already recorded check must still fail. Fields are recorded by
         // name, or (baselines written before that) by indexed path.
+        if settings.baseline.is_empty() {
+            return false;
+        }
         let recorded = |f: &str| {
             let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, f);
             settings.baseline.contains(&fp)
         };
+        let legacy = |i: usize| {
+            loc.paths.get(i).map_or_else(
+                || p.pod_path.to_string(),
+                |f| f.prefixed(&p.pod_path).to_string(),
+            )
+        };
         let old = loc
             .keys
             .iter()
-            .zip(&loc.legacy)
-            .all(|(key, legacy)| recorded(key) || recorded(legacy));
+            .enumerate()
+            .all(|(i, key)| recorded(key) || recorded(&legacy(i)));
         if old {
             let reason = "recorded in the baseline".to_string();
             suppressed.push(suppressed_by("baseline", reason, None));
@@ -645,34 +681,9 @@ fn evaluate_one(
         }
         false
     };
-    // Every offending field: its path in the document (the first one is
-    // shown, with its position; the pod itself when a check names no
-    // field) and its baseline key.
-    let locate = |fields: &[podgate_core::path::FieldPath]| {
-        let root = podgate_core::path::FieldPath::root();
-        let fields = if fields.is_empty() {
-            std::slice::from_ref(&root)
-        } else {
-            fields
-        };
-        let first = fields[0].prefixed(&p.pod_path);
-        Located {
-            pos: doc.positions.nearest(first.segments()),
-            field: first.to_string(),
-            keys: fields
-                .iter()
-                .map(|f| baseline::stable_field(&p.pod.spec, f))
-                .collect(),
-            legacy: fields
-                .iter()
-                .map(|f| f.prefixed(&p.pod_path).to_string())
-                .collect(),
-        }
-    };
-
     let mut violations = Vec::new();
     for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
-        let loc = locate(&v.forbidden.fields);
+        let loc = locate(p, doc, &v.forbidden.fields);
         if waive(v.check.as_str(), FindingId::Check(v.check), &loc) {
             continue;
         }
@@ -695,7 +706,7 @@ fn evaluate_one(
         };
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
-            let loc = locate(&f.fields);
+            let loc = locate(p, doc, &f.fields);
             if waive(f.rule, FindingId::Rule(f.rule), &loc) {
                 continue;
             }
@@ -722,7 +733,7 @@ fn evaluate_one(
                         .join(["spec", kind.field()])
                         .child(i)
                         .child("image");
-                    let loc = locate(std::slice::from_ref(&path));
+                    let loc = locate(p, doc, std::slice::from_ref(&path));
                     if waive("image-policy", FindingId::Image(v.code.as_str()), &loc) {
                         continue;
                     }
