@@ -307,6 +307,141 @@ spec:
     assert_eq!(r["version_source"], "flag");
 }
 
+/// Pods are evaluated as their file is read, before every Namespace is
+/// known; files with a pod whose policy a Namespace in another file changes
+/// are evaluated again. The oracle: the same pods scanned with that policy
+/// given as flags (which no Namespace can change).
+#[test]
+fn namespaces_in_other_files_decide_the_policy_of_pods_read_before_them() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    // Pod files sort before the Namespace file, and there are more of them
+    // than threads, so most are read before it.
+    let pod = |name: &str, ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  annotations:\n    podgate.io/ignore: \"no-such-check\"\nspec:\n  hostNetwork: {}\n  containers:\n  - name: c\n    image: nginx:1.27\n    ports: [{{containerPort: 8080}}]\n",
+            name.ends_with("host")
+        )
+    };
+    let mut pods = String::new();
+    for (i, ns) in ["relaxed", "pinned", "same", "unlabelled"]
+        .iter()
+        .enumerate()
+    {
+        for suffix in ["a", "host"] {
+            let name = format!("{ns}-{suffix}");
+            let body = format!(
+                "{}---\n{}",
+                pod(&name, ns),
+                "kind: Pod\nmetadata: {name: broken\n"
+            );
+            dir.child(format!("a{i}-{suffix}.yaml"))
+                .write_str(&body)
+                .unwrap();
+        }
+    }
+    // A List with pods in a relabelled and an unlabelled namespace.
+    pods.push_str("apiVersion: v1\nkind: List\nitems:\n");
+    for (name, ns) in [("l1", "relaxed"), ("l2", "unlabelled")] {
+        pods.push_str(&format!(
+            "- {{apiVersion: v1, kind: Pod, metadata: {{name: {name}, namespace: {ns}}}, spec: {{containers: [{{name: c, image: nginx:1.27}}]}}}}\n"
+        ));
+    }
+    dir.child("b-list.yaml").write_str(&pods).unwrap();
+    dir.child("z-namespaces.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: relaxed\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pinned\n  labels: {pod-security.kubernetes.io/enforce: privileged, pod-security.kubernetes.io/enforce-version: v1.24}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata:\n  name: same\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata: {name: unlabelled}\n",
+        )
+        .unwrap();
+    let scan = |extra: &[&str]| {
+        let out = podgate()
+            .args(["scan", "--format", "json"])
+            .args(extra)
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .get_output()
+            .stdout
+            .clone();
+        json_of(&out)
+    };
+    let all = scan(&[]);
+    // Every file's errors once: the broken documents and suppressions.
+    let errors = all["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 16, "{errors:#?}");
+    let results = all["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    for r in results {
+        let ns = r["namespace"].as_str().unwrap();
+        let (level, version, level_source, version_source) = match ns {
+            "relaxed" => ("baseline", "latest", "namespace", "default"),
+            "pinned" => ("privileged", "v1.24", "namespace", "namespace"),
+            "same" => ("restricted", "latest", "namespace", "default"),
+            _ => ("restricted", "latest", "default", "default"),
+        };
+        assert_eq!(
+            (
+                &r["level"],
+                &r["version"],
+                &r["level_source"],
+                &r["version_source"]
+            ),
+            (
+                &Value::from(level),
+                &Value::from(version),
+                &Value::from(level_source),
+                &Value::from(version_source)
+            ),
+            "{r:#}"
+        );
+        let policy_source = if ns == "unlabelled" {
+            "default"
+        } else {
+            "namespace"
+        };
+        assert_eq!(r["policy_source"], policy_source, "{r:#}");
+        // The oracle: the same resource with the policy as flags.
+        let flagged = scan(&["--level", level, "--version", version]);
+        let same = flagged["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == r["name"])
+            .unwrap();
+        for key in [
+            "allowed",
+            "violations",
+            "findings",
+            "suppressed",
+            "line",
+            "document",
+        ] {
+            assert_eq!(r[key], same[key], "{key} of {}", r["name"]);
+        }
+    }
+    let mut denied: Vec<&str> = results
+        .iter()
+        .filter(|r| r["allowed"] == false)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    denied.sort_unstable();
+    // hostNetwork (with its defaulted hostPort) fails baseline; the pinned
+    // privileged namespace allows everything; restricted denies the rest.
+    assert_eq!(
+        denied,
+        [
+            "l2",
+            "relaxed-host",
+            "same-a",
+            "same-host",
+            "unlabelled-a",
+            "unlabelled-host"
+        ]
+    );
+}
+
 #[test]
 fn invalid_namespace_label_fails_closed_and_is_reported() {
     let input = r#"apiVersion: v1

@@ -1,10 +1,20 @@
 //! `podgate scan`: read manifests, find pods, evaluate them, report.
 //!
-//! Two passes: files are read, parsed and searched for pods in parallel (one
-//! rayon task per file); then, once every Namespace in the input is known (its
-//! Pod Security labels pick the level and version of the pods inside it), the
-//! pods are evaluated in parallel. Results are sorted by file, document and
-//! line, so output is deterministic whatever the thread count.
+//! Files are read, parsed, searched for pods and the pods evaluated in
+//! parallel (one rayon task per file), each pod while its document is still
+//! in cache, under the policy that applies when no Namespace in the input
+//! labels its namespace (flags, configuration, defaults). Parsed documents
+//! are dropped right away; keeping every document's positions and pods
+//! until all Namespaces were known, and walking them again, cost the scan a
+//! third of the loader's time in memory traffic.
+//!
+//! Once every Namespace in the input is known (its Pod Security labels pick
+//! the level and version of the pods inside it), each file that has a pod
+//! whose level or version those labels change is read again from the bytes
+//! kept in memory and evaluated again, whole, with the final policies; other
+//! results only get their `*_source` fields corrected. Results are sorted by
+//! file, document and line, so output is deterministic whatever the thread
+//! count.
 
 pub mod baseline;
 mod inputs;
@@ -60,6 +70,14 @@ pub struct ResourceResult {
     pub findings: Vec<FindingOut>,
     /// Violations and findings waived by an exception, an annotation or the baseline.
     pub suppressed: Vec<SuppressedOut>,
+}
+
+impl ResourceResult {
+    fn set_sources(&mut self, sources: namespaces::PolicySources) {
+        self.policy_source = sources.policy();
+        self.level_source = sources.level;
+        self.version_source = sources.version;
+    }
 }
 
 /// One hardening-rule or image-policy finding.
@@ -209,15 +227,20 @@ pub fn today() -> Date {
 /// What one file yielded in the first pass.
 struct FileOutcome {
     documents: usize,
-    docs: Vec<DocOutcome>,
+    /// Every pod, evaluated under the policy that applies when no Namespace
+    /// in the input labels its namespace ([`NamespacePolicies::default`]).
+    results: Vec<ResourceResult>,
     namespaces: Vec<namespaces::NamespaceDecl>,
     errors: Vec<InputError>,
+    /// The file's contents, kept when a Namespace elsewhere in the input
+    /// could still change the policy of one of its pods.
+    bytes: Option<Vec<u8>>,
 }
 
-struct DocOutcome {
+/// A document the pods were found in.
+struct DocOutcome<'a> {
     index: usize,
-    positions: Positions,
-    pods: Vec<FoundPod>,
+    positions: &'a Positions,
 }
 
 pub fn run(args: &ScanArgs) -> Result<u8> {
@@ -336,11 +359,16 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     let limits = Limits::default();
     let exceptions = Exceptions::new(settings.config.exceptions.clone(), settings.today);
     let inline_allowed = settings.config.inline_suppressions.unwrap_or(true);
-    let outcomes: Vec<(String, FileOutcome)> = inputs
+    let pass = Pass {
+        limits: &limits,
+        settings,
+        exceptions: &exceptions,
+    };
+    let mut outcomes: Vec<(String, FileOutcome)> = inputs
         .into_par_iter()
         .map(|input| {
             let name = input.name.clone();
-            (name, read_one(input, &limits, inline_allowed))
+            (name, read_one(input, &pass, inline_allowed))
         })
         .collect();
 
@@ -357,27 +385,35 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
         }
     }
 
-    let mut results: Vec<ResourceResult> = outcomes
-        .par_iter()
-        .flat_map_iter(|(file, o)| {
-            let policies = &policies;
-            let exceptions = &exceptions;
-            o.docs.iter().flat_map(move |d| {
-                d.pods
-                    .iter()
-                    .map(move |p| evaluate_one(file, d, p, policies, settings, exceptions))
-            })
-        })
-        .collect();
-    // Consume the first pass on the worker threads that built it: freeing
-    // every document's positions and pods from one thread was a visible
-    // share of the scan.
-    errors.extend(
-        outcomes
-            .into_par_iter()
-            .flat_map_iter(|(_, o)| o.errors)
-            .collect::<Vec<_>>(),
-    );
+    // The Namespaces are known: evaluate again the files with a pod whose
+    // policy they change; correct the sources of the others.
+    if !policies.is_empty() {
+        let unlabelled = NamespacePolicies::default();
+        outcomes.par_iter_mut().for_each(|(file, o)| {
+            let mut again = false;
+            for r in &mut o.results {
+                let (lv, sources) = policies.resolve(&r.namespace, settings);
+                if (lv.level, lv.version) != (r.level, r.version) {
+                    again = true;
+                    break;
+                }
+                if unlabelled.resolve(&r.namespace, settings).1 != sources {
+                    r.set_sources(sources);
+                }
+            }
+            if again {
+                if let Some(bytes) = &o.bytes {
+                    o.results = evaluate_again(file, bytes, &pass, &policies);
+                }
+            }
+        });
+    }
+    let mut results = Vec::new();
+    for (_, o) in &mut outcomes {
+        results.append(&mut o.results);
+        errors.append(&mut o.errors);
+    }
+    drop(outcomes);
 
     results.sort_by(|a, b| {
         (a.file.as_str(), a.document, a.line).cmp(&(b.file.as_str(), b.document, b.line))
@@ -428,16 +464,29 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     }
 }
 
+/// What every file's evaluation needs.
+struct Pass<'a> {
+    limits: &'a Limits,
+    settings: &'a ScanSettings,
+    exceptions: &'a Exceptions,
+}
+
+/// Read, parse and evaluate one file (see the module documentation).
 /// `check_inline`: report malformed `podgate.io/ignore` entries (inline
 /// suppressions are allowed).
-fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
+fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
     let input = input.read();
     let mut out = FileOutcome {
         documents: 0,
-        docs: Vec::new(),
+        results: Vec::new(),
         namespaces: Vec::new(),
         errors: Vec::new(),
+        bytes: None,
     };
+    let unlabelled = NamespacePolicies::default();
+    // With both flags given, no Namespace can change a pod's policy.
+    let labels_matter = pass.settings.level.is_none() || pass.settings.version.is_none();
+    let mut keep = false;
     let bytes = match input.bytes {
         Ok(b) => b,
         Err(message) => {
@@ -452,7 +501,7 @@ fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
         }
     };
     let mut templated = None;
-    for doc in load::load(&bytes, limits) {
+    for doc in load::load(&bytes, pass.limits) {
         out.documents += 1;
         let doc = match doc {
             Ok(d) => d,
@@ -502,15 +551,44 @@ fn read_one(input: Input, limits: &Limits, check_inline: bool) -> FileOutcome {
                 inline_entry_errors(&input.name, &doc, p, &mut out.errors);
             }
         }
-        if !pods.is_empty() {
-            out.docs.push(DocOutcome {
-                index: doc.index,
-                positions: doc.positions,
-                pods,
-            });
+        let d = DocOutcome {
+            index: doc.index,
+            positions: &doc.positions,
+        };
+        keep |= labels_matter && !pods.is_empty();
+        for p in &pods {
+            out.results
+                .push(evaluate_one(&input.name, &d, p, &unlabelled, pass));
         }
     }
+    if keep {
+        out.bytes = Some(bytes);
+    }
     out
+}
+
+/// Evaluate every pod of a file again, with the final namespace policies.
+/// The file was read and checked once already: its errors, Namespaces and
+/// broken suppressions were reported then.
+fn evaluate_again(
+    file: &str,
+    bytes: &[u8],
+    pass: &Pass,
+    policies: &NamespacePolicies,
+) -> Vec<ResourceResult> {
+    let mut results = Vec::new();
+    for doc in load::load(bytes, pass.limits).into_iter().flatten() {
+        let d = DocOutcome {
+            index: doc.index,
+            positions: &doc.positions,
+        };
+        for found in workload::find(&doc.value) {
+            if let Found::Pod(p) = found {
+                results.push(evaluate_one(file, &d, &p, policies, pass));
+            }
+        }
+    }
+    results
 }
 
 /// Added to read errors of a file that contains `{{`.
@@ -602,9 +680,9 @@ fn evaluate_one(
     doc: &DocOutcome,
     p: &FoundPod,
     policies: &NamespacePolicies,
-    settings: &ScanSettings,
-    exceptions: &Exceptions,
+    pass: &Pass,
 ) -> ResourceResult {
+    let (settings, exceptions) = (pass.settings, pass.exceptions);
     let (lv, source) = policies.resolve(&p.namespace, settings);
     let images: Vec<&str> = p
         .pod

@@ -110,6 +110,11 @@ impl NamespacePolicies {
     }
 
     /// Level and version for a pod in `namespace`, with their sources.
+    /// Whether no Namespace in the input was seen.
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
     pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, PolicySources) {
         let (ns_level, ns_version) = self
             .policies
@@ -134,7 +139,7 @@ impl NamespacePolicies {
 /// Where a resource's level and version came from: `flag`, `namespace` or
 /// `default`, for each part (with `--version` alone, the level can still come
 /// from the namespace).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicySources {
     pub level: &'static str,
     pub version: &'static str,
