@@ -53,7 +53,10 @@
 //! `evil.com/docker.io/library/nginx`. A pattern without wildcards is
 //! normalised as a reference first, so `nginx` means
 //! `docker.io/library/nginx` and `nginx:1.25` means
-//! `docker.io/library/nginx:1.25`. A pattern without `/` that has wildcards
+//! `docker.io/library/nginx:1.25`; a Docker Hub pattern with wildcards and a
+//! single path component gets `library/` the same way (`docker.io/busybox:*`
+//! means `docker.io/library/busybox:*`; `docker.io/**` is left as it is). A
+//! pattern without `/` that has wildcards
 //! (such as `**` or `**:latest`) is matched against the whole text.
 //!
 //! [`ImagePolicy::validate`] rejects patterns that cannot do what they seem
@@ -64,7 +67,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::reference::{canonical_registry, ImageRef};
+use super::reference::{canonical_registry, ImageRef, DEFAULT_TAG, DOCKER_HUB};
 
 /// Which registries and images are acceptable. All fields are optional in
 /// the configuration; an empty policy accepts every valid reference.
@@ -294,7 +297,8 @@ fn image_forms(r: &ImageRef, for_deny: bool) -> Vec<String> {
     let name = r.name();
     let mut forms = vec![name.clone()];
     match (&r.tag, &r.digest) {
-        (None, None) => forms.push(r.normalized()),
+        // Not `normalized()`: it spells a one-label host in uppercase.
+        (None, None) => forms.push(format!("{name}:{DEFAULT_TAG}")),
         (Some(t), None) => forms.push(format!("{name}:{t}")),
         (None, Some(d)) => forms.push(format!("{name}@{d}")),
         (Some(t), Some(d)) => {
@@ -356,7 +360,18 @@ fn canonical_image_pattern(p: &str) -> String {
         return p.to_owned();
     }
     match p.split_once('/') {
-        Some((host, rest)) => format!("{}/{rest}", canonical_registry_pattern(host)),
+        Some((host, rest)) => {
+            let host = canonical_registry_pattern(host);
+            // Docker Hub names always have a namespace, so one path component
+            // means an official image, as in a reference: `docker.io/busybox:*`
+            // is `docker.io/library/busybox:*` (without `library/` it could
+            // match nothing at all).
+            if host == DOCKER_HUB && !rest.contains('/') && !rest.contains("**") {
+                format!("{host}/library/{rest}")
+            } else {
+                format!("{host}/{rest}")
+            }
+        }
         None => p.to_owned(),
     }
 }
@@ -861,6 +876,47 @@ mod tests {
         assert_eq!(codes(&p, "acme/app:v1"), [ImageDenied]);
         assert!(codes(&p, "acme/app:v2").is_empty());
         assert!(codes(&p, "ghcr.io/library/nginx").is_empty());
+    }
+
+    #[test]
+    fn docker_hub_wildcard_patterns_get_the_library_prefix() {
+        let p = ImagePolicy {
+            denied_images: v(&["docker.io/busybox:*", "Index.Docker.IO/ngin?"]),
+            ..Default::default()
+        };
+        assert!(p.validate().is_ok());
+        assert_eq!(codes(&p, "busybox:1.36"), [ImageDenied]);
+        assert_eq!(codes(&p, "docker.io/library/busybox:1.36"), [ImageDenied]);
+        assert_eq!(codes(&p, "nginx"), [ImageDenied]);
+        assert!(codes(&p, "acme/busybox:1.36").is_empty());
+        assert!(codes(&p, "ghcr.io/busybox:1.36").is_empty());
+        let p = ImagePolicy {
+            allowed_images: v(&["docker.io/*", "docker.io/acme/*"]),
+            ..Default::default()
+        };
+        assert!(codes(&p, "redis:7").is_empty());
+        assert!(codes(&p, "acme/app:7").is_empty());
+        assert_eq!(codes(&p, "other/app:7"), [ImageNotAllowed]);
+        // `**` already crosses into the namespace.
+        let p = ImagePolicy {
+            allowed_images: v(&["docker.io/**"]),
+            ..Default::default()
+        };
+        assert!(codes(&p, "other/app:7").is_empty());
+        assert!(codes(&p, "redis").is_empty());
+    }
+
+    #[test]
+    fn untagged_images_on_a_one_label_host_count_as_latest() {
+        // `REGISTRY/app` is host "registry"; untagged means `:latest`.
+        let p = ImagePolicy {
+            denied_images: v(&["REGISTRY/*:latest"]),
+            ..Default::default()
+        };
+        assert!(p.validate().is_ok());
+        assert_eq!(codes(&p, "REGISTRY/app:latest"), [ImageDenied]);
+        assert_eq!(codes(&p, "REGISTRY/app"), [ImageDenied]);
+        assert!(codes(&p, "REGISTRY/app:v1").is_empty());
     }
 
     #[test]
