@@ -33,7 +33,10 @@
 //! `docker.io` never matches `docker.io.evil.com`, `*.gcr.io` matches
 //! `us.gcr.io` but not `gcr.io`, and `registry` does not match
 //! `registry:5000` (write `registry:*` for any port). A registry pattern
-//! cannot contain `/`.
+//! cannot contain `/`. Registries are compared by name only: other names of
+//! the same registry (Docker Hub's `registry-1.docker.io`, a pull-through
+//! mirror) are other registries, so a deny list cannot stop them; restrict
+//! with `allowedRegistries`.
 //!
 //! **Image patterns** (`allowedImages`, `deniedImages`) are matched against
 //! the normalised name (`docker.io/library/nginx`), and against the name with
