@@ -64,7 +64,8 @@
 //!
 //! [`ImagePolicy::validate`] rejects patterns that cannot do what they seem
 //! to (empty, whitespace, `***`, `**` in a host, a Docker Hub style
-//! `library/*` with no registry, a registry pattern with `/`, ...). Call it
+//! `library/*` with no registry, a registry pattern with `/`, an uppercase
+//! letter in a repository path, ...). Call it
 //! when the policy is loaded: [`ImagePolicy::evaluate`] never fails and treats
 //! such a pattern literally, which usually means it matches nothing.
 
@@ -434,7 +435,7 @@ fn check_image_pattern(p: &str) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| format!("not a valid image reference: {e}"));
     }
-    let Some((host, _)) = p.split_once('/') else {
+    let Some((host, rest)) = p.split_once('/') else {
         if p.contains("**") {
             return Ok(());
         }
@@ -454,7 +455,29 @@ fn check_image_pattern(p: &str) -> Result<(), String> {
              write `docker.io/{p}` for Docker Hub"
         ));
     }
-    check_host_glob(host)
+    check_host_glob(host)?;
+    check_repository_case(rest)
+}
+
+/// Repository paths are lowercase, so an uppercase letter that can only be
+/// compared with the path makes a pattern match nothing. Tags and digests
+/// hold no `/`: everything before the last `/` of the pattern is path, and
+/// so is the start of its last component, up to a wildcard, `:` or `@`.
+fn check_repository_case(rest: &str) -> Result<(), String> {
+    let (dirs, last) = rest.rsplit_once('/').unwrap_or(("", rest));
+    let last_path = last.split(['*', '?', ':', '@']).next().unwrap_or("");
+    if dirs
+        .bytes()
+        .chain(last_path.bytes())
+        .any(|b| b.is_ascii_uppercase())
+    {
+        return Err(
+            "repository names are lowercase, so this pattern matches nothing: write the \
+             repository in lowercase (tags may have uppercase letters)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// One element of a compiled glob.
@@ -1020,6 +1043,11 @@ mod tests {
             "**.example.com/**",
             "docker.io/***",
             "docker io/library/*",
+            // Repository paths are lowercase: these could match nothing.
+            "ghcr.io/EvilOrg/*",
+            "ghcr.io/acme/App*",
+            "docker.io/**/Foo/*",
+            "Quay.io/X*",
         ];
         for i in bad_images {
             let p = ImagePolicy {
@@ -1047,6 +1075,11 @@ mod tests {
                 "localhost/*",
                 "**:latest",
                 "[::1]:5000/**",
+                // Uppercase where a tag can be: fine.
+                "ghcr.io/acme/app:V*",
+                "ghcr.io/acme/*:RC1",
+                "ghcr.io/acme/a*B",
+                "GHCR.IO/acme/*@sha256:*",
             ]),
             require_digest: false,
             deny_latest: false,
