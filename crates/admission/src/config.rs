@@ -392,9 +392,11 @@ impl Default for MutationConfig {
 #[serde(rename_all = "camelCase")]
 pub enum DropAllCapabilities {
     /// Only to containers known to run as non-root (`runAsNonRoot: true` or a
-    /// non-zero `runAsUser`, at container or pod level): their processes
-    /// hold no capabilities anyway, so nothing can break. A root process
-    /// (nginx, most database entrypoints) needs CHOWN/SETUID/SETGID/...
+    /// non-zero `runAsUser`, at container or pod level) with
+    /// `allowPrivilegeEscalation: false` (written or added): their processes
+    /// hold no capabilities and cannot gain any, so nothing can break. A root
+    /// process (nginx, most database entrypoints) needs
+    /// CHOWN/SETUID/SETGID/...
     #[default]
     NonRoot,
     /// To every container (breaks images that run as root and need default

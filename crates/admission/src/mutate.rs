@@ -43,9 +43,14 @@
 //! 3. Container `securityContext.capabilities.drop: ["ALL"]`, when there is
 //!    no drop list, and (default `dropAllCapabilities: nonRoot`) only for
 //!    containers known to run as non-root (`runAsNonRoot: true` or a non-zero
-//!    `runAsUser`, container or pod level, including change 4): a non-root
-//!    process has no effective capabilities, and with `no_new_privs` cannot
-//!    gain them, so dropping the bounding set changes nothing for it. Root
+//!    `runAsUser`, container or pod level, including change 4) that run with
+//!    `no_new_privs` (`allowPrivilegeEscalation: false`, written by the user
+//!    or added by change 2): a non-root process has no effective
+//!    capabilities, and with `no_new_privs` cannot gain them, so dropping the
+//!    bounding set changes nothing for it. A container that keeps privilege
+//!    escalation (explicit `allowPrivilegeEscalation: true`, `privileged`,
+//!    `SYS_ADMIN`) can gain capabilities through setuid binaries or file
+//!    capabilities, so it is not touched. Root
 //!    processes often need default capabilities (nginx's master needs
 //!    SETUID/SETGID, database entrypoints CHOWN), so they are not touched
 //!    unless `dropAllCapabilities: always`. Explicit `capabilities.add`
@@ -178,12 +183,14 @@ pub fn patch_operations(cfg: &MutationConfig, doc: &Value, template: &str) -> Ve
             };
             let sc = csc(c);
             let mut sc_overlay = Map::new();
-            if sc.allow_privilege_escalation.is_none()
+            let add_no_new_privs = sc.allow_privilege_escalation.is_none()
                 && sc.privileged != Some(true)
-                && !adds_sys_admin(&sc)
-            {
+                && !adds_sys_admin(&sc);
+            if add_no_new_privs {
                 sc_overlay.insert("allowPrivilegeEscalation".into(), Value::Bool(false));
             }
+            // After the patch: is `no_new_privs` set for this container?
+            let no_new_privs = add_no_new_privs || sc.allow_privilege_escalation == Some(false);
             let non_root = match sc.run_as_non_root {
                 Some(v) => v,
                 None => pod_non_root,
@@ -193,7 +200,10 @@ pub fn patch_operations(cfg: &MutationConfig, doc: &Value, template: &str) -> Ve
                 .is_some_and(|u| u != 0);
             let drop = match cfg.drop_all_capabilities {
                 DropAllCapabilities::Always => true,
-                DropAllCapabilities::NonRoot => non_root,
+                // Without no_new_privs a non-root process can gain
+                // capabilities (setuid binaries, file capabilities), which
+                // an empty bounding set would break.
+                DropAllCapabilities::NonRoot => non_root && no_new_privs,
                 DropAllCapabilities::Never => false,
             };
             if drop {

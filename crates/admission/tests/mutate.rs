@@ -129,14 +129,13 @@ fn explicit_values_are_never_overridden_and_parents_are_reused() {
         }
     });
     let (_, ops) = mutate(&adm, &Req::pod("CREATE", "team-a", doc.clone()));
+    // Containers 0, 2 and 3 keep privilege escalation (explicitly, or as
+    // privileged / SYS_ADMIN containers), so their capabilities stay too.
     assert_eq!(
         ops,
         vec![
             json!({"op": "add", "path": "/spec/securityContext/runAsNonRoot", "value": true}),
-            json!({"op": "add", "path": "/spec/containers/0/securityContext/capabilities/drop", "value": ["ALL"]}),
             json!({"op": "add", "path": "/spec/containers/1/securityContext/allowPrivilegeEscalation", "value": false}),
-            json!({"op": "add", "path": "/spec/containers/2/securityContext/capabilities", "value": {"drop": ["ALL"]}}),
-            json!({"op": "add", "path": "/spec/containers/3/securityContext/capabilities/drop", "value": ["ALL"]}),
         ]
     );
     let patched = apply(&doc, &ops);
@@ -263,4 +262,52 @@ fn only_creates_of_non_exempt_objects_are_mutated() {
         .is_empty());
     let ns = Req::namespace("CREATE", "team-a", &[], None);
     assert!(mutate(&adm, &ns).1.is_empty());
+}
+
+#[test]
+fn capabilities_are_dropped_only_where_no_new_privs_holds() {
+    // Non-root containers (pod runAsUser 1000) in the default nonRoot mode.
+    let adm = admission(&[]);
+    let doc = json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "securityContext": {"runAsUser": 1000},
+            "containers": [
+                // setuid helpers or file capabilities need the bounding set.
+                {"name": "esc", "image": "x:1", "securityContext": {"allowPrivilegeEscalation": true}},
+                {"name": "priv", "image": "x:1", "securityContext": {"privileged": true}},
+                {"name": "sysadmin", "image": "x:1", "securityContext": {"capabilities": {"add": ["CAP_SYS_ADMIN"]}}},
+                {"name": "nnp", "image": "x:1", "securityContext": {"allowPrivilegeEscalation": false}},
+                {"name": "plain", "image": "x:1"}
+            ]
+        }
+    });
+    let (_, ops) = mutate(&adm, &Req::pod("CREATE", "team-a", doc.clone()));
+    assert_eq!(
+        ops,
+        vec![
+            json!({"op": "add", "path": "/spec/securityContext/seccompProfile", "value": {"type": "RuntimeDefault"}}),
+            json!({"op": "add", "path": "/spec/containers/3/securityContext/capabilities", "value": {"drop": ["ALL"]}}),
+            json!({"op": "add", "path": "/spec/containers/4/securityContext", "value": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}),
+        ]
+    );
+    let patched = apply(&doc, &ops);
+    assert!(patched["spec"]["containers"][0]["securityContext"]
+        .get("capabilities")
+        .is_none());
+    // `always` still drops for every container without a drop list.
+    let always = admission_with(
+        json!({"mutation": {"dropAllCapabilities": "always"}}),
+        cluster(&[]),
+    );
+    let (_, ops) = mutate(&always, &Req::pod("CREATE", "team-a", doc));
+    assert_eq!(
+        ops.iter()
+            .filter(|o| o["path"]
+                .as_str()
+                .is_some_and(|p| p.contains("capabilities"))
+                || o["value"].get("capabilities").is_some())
+            .count(),
+        5
+    );
 }

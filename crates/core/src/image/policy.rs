@@ -33,7 +33,10 @@
 //! `docker.io` never matches `docker.io.evil.com`, `*.gcr.io` matches
 //! `us.gcr.io` but not `gcr.io`, and `registry` does not match
 //! `registry:5000` (write `registry:*` for any port). A registry pattern
-//! cannot contain `/`.
+//! cannot contain `/`. Registries are compared by name only: other names of
+//! the same registry (Docker Hub's `registry-1.docker.io`, a pull-through
+//! mirror) are other registries, so a deny list cannot stop them; restrict
+//! with `allowedRegistries`.
 //!
 //! **Image patterns** (`allowedImages`, `deniedImages`) are matched against
 //! the normalised name (`docker.io/library/nginx`), and against the name with
@@ -53,18 +56,22 @@
 //! `evil.com/docker.io/library/nginx`. A pattern without wildcards is
 //! normalised as a reference first, so `nginx` means
 //! `docker.io/library/nginx` and `nginx:1.25` means
-//! `docker.io/library/nginx:1.25`. A pattern without `/` that has wildcards
+//! `docker.io/library/nginx:1.25`; a Docker Hub pattern with wildcards and a
+//! single path component gets `library/` the same way (`docker.io/busybox:*`
+//! means `docker.io/library/busybox:*`; `docker.io/**` is left as it is). A
+//! pattern without `/` that has wildcards
 //! (such as `**` or `**:latest`) is matched against the whole text.
 //!
 //! [`ImagePolicy::validate`] rejects patterns that cannot do what they seem
 //! to (empty, whitespace, `***`, `**` in a host, a Docker Hub style
-//! `library/*` with no registry, a registry pattern with `/`, ...). Call it
+//! `library/*` with no registry, a registry pattern with `/`, an uppercase
+//! letter in a repository path, ...). Call it
 //! when the policy is loaded: [`ImagePolicy::evaluate`] never fails and treats
 //! such a pattern literally, which usually means it matches nothing.
 
 use serde::{Deserialize, Serialize};
 
-use super::reference::{canonical_registry, ImageRef};
+use super::reference::{canonical_registry, ImageRef, DEFAULT_TAG, DOCKER_HUB};
 
 /// Which registries and images are acceptable. All fields are optional in
 /// the configuration; an empty policy accepts every valid reference.
@@ -294,7 +301,8 @@ fn image_forms(r: &ImageRef, for_deny: bool) -> Vec<String> {
     let name = r.name();
     let mut forms = vec![name.clone()];
     match (&r.tag, &r.digest) {
-        (None, None) => forms.push(r.normalized()),
+        // Not `normalized()`: it spells a one-label host in uppercase.
+        (None, None) => forms.push(format!("{name}:{DEFAULT_TAG}")),
         (Some(t), None) => forms.push(format!("{name}:{t}")),
         (None, Some(d)) => forms.push(format!("{name}@{d}")),
         (Some(t), Some(d)) => {
@@ -356,7 +364,18 @@ fn canonical_image_pattern(p: &str) -> String {
         return p.to_owned();
     }
     match p.split_once('/') {
-        Some((host, rest)) => format!("{}/{rest}", canonical_registry_pattern(host)),
+        Some((host, rest)) => {
+            let host = canonical_registry_pattern(host);
+            // Docker Hub names always have a namespace, so one path component
+            // means an official image, as in a reference: `docker.io/busybox:*`
+            // is `docker.io/library/busybox:*` (without `library/` it could
+            // match nothing at all).
+            if host == DOCKER_HUB && !rest.contains('/') && !rest.contains("**") {
+                format!("{host}/library/{rest}")
+            } else {
+                format!("{host}/{rest}")
+            }
+        }
         None => p.to_owned(),
     }
 }
@@ -416,7 +435,7 @@ fn check_image_pattern(p: &str) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| format!("not a valid image reference: {e}"));
     }
-    let Some((host, _)) = p.split_once('/') else {
+    let Some((host, rest)) = p.split_once('/') else {
         if p.contains("**") {
             return Ok(());
         }
@@ -436,7 +455,29 @@ fn check_image_pattern(p: &str) -> Result<(), String> {
              write `docker.io/{p}` for Docker Hub"
         ));
     }
-    check_host_glob(host)
+    check_host_glob(host)?;
+    check_repository_case(rest)
+}
+
+/// Repository paths are lowercase, so an uppercase letter that can only be
+/// compared with the path makes a pattern match nothing. Tags and digests
+/// hold no `/`: everything before the last `/` of the pattern is path, and
+/// so is the start of its last component, up to a wildcard, `:` or `@`.
+fn check_repository_case(rest: &str) -> Result<(), String> {
+    let (dirs, last) = rest.rsplit_once('/').unwrap_or(("", rest));
+    let last_path = last.split(['*', '?', ':', '@']).next().unwrap_or("");
+    if dirs
+        .bytes()
+        .chain(last_path.bytes())
+        .any(|b| b.is_ascii_uppercase())
+    {
+        return Err(
+            "repository names are lowercase, so this pattern matches nothing: write the \
+             repository in lowercase (tags may have uppercase letters)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// One element of a compiled glob.
@@ -864,6 +905,47 @@ mod tests {
     }
 
     #[test]
+    fn docker_hub_wildcard_patterns_get_the_library_prefix() {
+        let p = ImagePolicy {
+            denied_images: v(&["docker.io/busybox:*", "Index.Docker.IO/ngin?"]),
+            ..Default::default()
+        };
+        assert!(p.validate().is_ok());
+        assert_eq!(codes(&p, "busybox:1.36"), [ImageDenied]);
+        assert_eq!(codes(&p, "docker.io/library/busybox:1.36"), [ImageDenied]);
+        assert_eq!(codes(&p, "nginx"), [ImageDenied]);
+        assert!(codes(&p, "acme/busybox:1.36").is_empty());
+        assert!(codes(&p, "ghcr.io/busybox:1.36").is_empty());
+        let p = ImagePolicy {
+            allowed_images: v(&["docker.io/*", "docker.io/acme/*"]),
+            ..Default::default()
+        };
+        assert!(codes(&p, "redis:7").is_empty());
+        assert!(codes(&p, "acme/app:7").is_empty());
+        assert_eq!(codes(&p, "other/app:7"), [ImageNotAllowed]);
+        // `**` already crosses into the namespace.
+        let p = ImagePolicy {
+            allowed_images: v(&["docker.io/**"]),
+            ..Default::default()
+        };
+        assert!(codes(&p, "other/app:7").is_empty());
+        assert!(codes(&p, "redis").is_empty());
+    }
+
+    #[test]
+    fn untagged_images_on_a_one_label_host_count_as_latest() {
+        // `REGISTRY/app` is host "registry"; untagged means `:latest`.
+        let p = ImagePolicy {
+            denied_images: v(&["REGISTRY/*:latest"]),
+            ..Default::default()
+        };
+        assert!(p.validate().is_ok());
+        assert_eq!(codes(&p, "REGISTRY/app:latest"), [ImageDenied]);
+        assert_eq!(codes(&p, "REGISTRY/app"), [ImageDenied]);
+        assert!(codes(&p, "REGISTRY/app:v1").is_empty());
+    }
+
+    #[test]
     fn deny_wins_over_allow() {
         let p = ImagePolicy {
             allowed_registries: v(&["*.example.com", "docker.io"]),
@@ -961,6 +1043,11 @@ mod tests {
             "**.example.com/**",
             "docker.io/***",
             "docker io/library/*",
+            // Repository paths are lowercase: these could match nothing.
+            "ghcr.io/EvilOrg/*",
+            "ghcr.io/acme/App*",
+            "docker.io/**/Foo/*",
+            "Quay.io/X*",
         ];
         for i in bad_images {
             let p = ImagePolicy {
@@ -988,6 +1075,11 @@ mod tests {
                 "localhost/*",
                 "**:latest",
                 "[::1]:5000/**",
+                // Uppercase where a tag can be: fine.
+                "ghcr.io/acme/app:V*",
+                "ghcr.io/acme/*:RC1",
+                "ghcr.io/acme/a*B",
+                "GHCR.IO/acme/*@sha256:*",
             ]),
             require_digest: false,
             deny_latest: false,
