@@ -496,9 +496,14 @@ fn exceptions_match_container_images() {
         &Req::pod("CREATE", "team-a", unpinned_pod("web")),
     );
     assert_eq!(resp["allowed"], false, "{resp}");
-    // No container image matches: not covered.
+    // A pattern without a tag covers every tag of that image (busybox is
+    // docker.io/library/busybox, as in the image policy)...
     let mut p = unpinned_pod("web");
     p["spec"]["containers"][0]["image"] = json!("busybox:latest");
+    let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", p.clone()));
+    assert_eq!(resp["allowed"], true, "{resp}");
+    // ...but never an image of another registry that starts the same.
+    p["spec"]["containers"][0]["image"] = json!("nginx.evil.com/nginx:1");
     let (resp, _) = validate(&adm, &Req::pod("CREATE", "team-a", p));
     assert_eq!(resp["allowed"], false);
 }

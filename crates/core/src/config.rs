@@ -47,7 +47,7 @@
 //! | `names` (globs), or `name` (one glob) | the workload's name (webhook: the request's name, else the pod's `name`, else its `generateName`) |
 //! | `kinds` | the kind, case-insensitively (`Pod`, `Deployment`, `CronJob`, ...) |
 //! | `selector` (labels) | every pair is among the workload's or its pod template's labels (the webhook sees the pod template's labels; for a Pod, the pod's) |
-//! | `images` (globs) | every container image (init and ephemeral containers included), as written in the manifest: one container with another image and the entry does not apply, so an exception for a trusted image cannot be borrowed by a sidecar next to it |
+//! | `images` (image patterns) | every container image (init and ephemeral containers included): one container with another image and the entry does not apply, so an exception for a trusted image cannot be borrowed by a sidecar next to it. Patterns are those of the image policy's `allowedImages` (`crate::image::policy`): matched against the normalised reference (`nginx:1.27` is `docker.io/library/nginx:1.27`), the part before the first `/` against the registry only, `*` within one path segment and `**` across them, so `quay.io/prometheus/*` matches `quay.io/prometheus/node-exporter:v1` and `nginx*` is refused (it could be met by `nginx.evil.com/x`) |
 //!
 //! Globs: `*` is any run of characters, `?` one character. Setting both
 //! `namespace` and `namespaces` (or `name` and `names`) is an error.
@@ -376,6 +376,14 @@ impl ExceptionSpec {
                 }),
             }
         }
+        for (j, p) in self.images.iter().enumerate() {
+            if let Err(message) = crate::image::policy::validate_image_pattern(p) {
+                errors.push(ExceptionError {
+                    path: at("images").child(j),
+                    message,
+                });
+            }
+        }
         let expires = match self.expires.as_deref().map(str::parse::<Date>).transpose() {
             Ok(d) => d,
             Err(message) => {
@@ -442,10 +450,11 @@ impl Exception {
                 .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
             && (self.images.is_empty()
                 || (!subject.images.is_empty()
-                    && subject
-                        .images
-                        .iter()
-                        .all(|img| self.images.iter().any(|p| glob_match(p, img)))))
+                    && subject.images.iter().all(|img| {
+                        self.images
+                            .iter()
+                            .any(|p| crate::image::policy::image_pattern_matches(p, img))
+                    })))
     }
 
     /// Whether one of the entry's targets waives `finding`.
@@ -1289,7 +1298,7 @@ exceptions:
         };
         let ex = |expires: &str| {
             spec(&format!(
-                "{{reason: r, namespaces: ['monitor*'], kinds: [daemonset], names: ['node-*'], selector: {{app: ne}}, images: ['quay.io/*'], checks: [hostNamespaces]{expires}}}"
+                "{{reason: r, namespaces: ['monitor*'], kinds: [daemonset], names: ['node-*'], selector: {{app: ne}}, images: ['quay.io/prometheus/*'], checks: [hostNamespaces]{expires}}}"
             ))
             .unwrap()
         };
@@ -1338,11 +1347,11 @@ exceptions:
         // Every image must match: busybox beside the exporter is not covered
         // by an exception for quay.io images.
         assert!(!only(
-            "{reason: r, images: ['quay.io/*'], checks: ['*']}",
+            "{reason: r, images: ['quay.io/**'], checks: ['*']}",
             &s
         ));
         assert!(only(
-            "{reason: r, images: ['quay.io/*', busybox], checks: ['*']}",
+            "{reason: r, images: ['quay.io/**', busybox], checks: ['*']}",
             &s
         ));
         assert!(!only(
@@ -1357,20 +1366,94 @@ exceptions:
             images: vec!["quay.io/prometheus/node-exporter:v1"],
         };
         assert!(only(
-            "{reason: r, images: ['quay.io/*'], checks: ['*']}",
+            "{reason: r, images: ['quay.io/**'], checks: ['*']}",
             &exporter_only
         ));
         // No containers, no image to match.
         let none = Subject {
             images: vec![],
-            ..exporter_only
+            namespace: s.namespace,
+            kind: s.kind,
+            name: s.name,
+            labels: s.labels.clone(),
         };
-        assert!(!only("{reason: r, images: ['*'], checks: ['*']}", &none));
+        assert!(!only("{reason: r, images: ['**'], checks: ['*']}", &none));
         assert!(only(
             "{reason: r, namespace: 'mon*', name: 'node-?xporter', checks: ['*']}",
             &s
         ));
         assert!(!only("{reason: r, name: node, checks: ['*']}", &s));
+    }
+
+    /// `images` are image-policy patterns, matched against normalised
+    /// references with the registry matched on its own: a pattern for
+    /// trusted images cannot be met by an image from another registry.
+    #[test]
+    fn exception_images_are_image_patterns() {
+        let labels = BTreeMap::new();
+        let with = |image: &'static str| Subject {
+            namespace: "web",
+            kind: "Deployment",
+            name: "web",
+            labels: vec![&labels],
+            images: vec![image],
+        };
+        let applies = |pattern: &str, image: &'static str| {
+            spec(&format!(
+                "{{reason: r, images: ['{pattern}'], checks: ['*']}}"
+            ))
+            .unwrap()
+            .applies_to(&with(image))
+        };
+        // Docker Hub short names are normalised on both sides.
+        assert!(applies("docker.io/library/nginx*", "nginx:1.27"));
+        assert!(applies("nginx:1.27", "docker.io/library/nginx:1.27"));
+        assert!(applies("docker.io/library/nginx:*", "nginx"));
+        // Another registry never matches, whatever its name starts with.
+        for evil in [
+            "nginx.evil.com/x:1",
+            "nginx.evil.com/library/nginx:1",
+            "evil.com/docker.io/library/nginx:1",
+        ] {
+            assert!(!applies("docker.io/library/nginx*", evil), "{evil}");
+        }
+        assert!(!applies(
+            "quay.io/prometheus/*",
+            "quay.io.evil.com/prometheus/x"
+        ));
+        assert!(!applies("*.example.com/**", "evil.com/x.example.com/app"));
+        // `*` stays within one path segment, `**` crosses them.
+        assert!(applies(
+            "quay.io/prometheus/*",
+            "quay.io/prometheus/node-exporter:v1"
+        ));
+        assert!(!applies("quay.io/*", "quay.io/prometheus/node-exporter:v1"));
+        assert!(applies("quay.io/**", "quay.io/prometheus/node-exporter:v1"));
+        // Pinned by digest: the digest form matches.
+        let digest = "registry.example.com/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert!(applies("registry.example.com/app@*", digest));
+        // An invalid reference matches nothing, not even `**`.
+        assert!(!applies("**", "registry.example.com/App:1"));
+        // Patterns that could be met by another registry are refused.
+        for (pattern, says) in [
+            ("nginx*", "a pattern without '/' must use `**`"),
+            ("*", "a pattern without '/' must use `**`"),
+            ("library/nginx*", "write `docker.io/library/nginx*`"),
+            ("quay.io/Prometheus/*", "repository names are lowercase"),
+        ] {
+            let err: Vec<String> = spec(&format!(
+                "{{reason: r, images: ['{pattern}'], checks: ['*']}}"
+            ))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+            let err = err.join("; ");
+            assert!(
+                err.contains("images[0]") && err.contains(says),
+                "{pattern}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -56,7 +56,9 @@
 //! `evil.com/docker.io/library/nginx`. A pattern without wildcards is
 //! normalised as a reference first, so `nginx` means
 //! `docker.io/library/nginx` and `nginx:1.25` means
-//! `docker.io/library/nginx:1.25`; a Docker Hub pattern with wildcards and a
+//! `docker.io/library/nginx:1.25`, and so is the name of a pattern whose
+//! only wildcards are in its tag or digest (`nginx:*` means
+//! `docker.io/library/nginx:*`); a Docker Hub pattern with wildcards and a
 //! single path component gets `library/` the same way (`docker.io/busybox:*`
 //! means `docker.io/library/busybox:*`; `docker.io/**` is left as it is). A
 //! pattern without `/` that has wildcards
@@ -323,6 +325,26 @@ fn first_registry_match<'a>(patterns: &'a [String], registry: &str) -> Option<&'
         .map(String::as_str)
 }
 
+/// Whether `image` matches the image pattern `pattern` as an `allowedImages`
+/// entry would (see the module docs): the pattern is matched against the
+/// normalised reference, its registry part only against the registry. An
+/// invalid reference matches nothing. Exceptions' `images` selectors use it,
+/// so that a pattern for trusted images cannot be met by an image from
+/// another registry (`nginx*` is not `nginx.evil.com/x`).
+pub fn image_pattern_matches(pattern: &str, image: &str) -> bool {
+    let Ok(r) = ImageRef::parse(image) else {
+        return false;
+    };
+    let g = Glob::image(pattern);
+    image_forms(&r, false).iter().any(|f| g.matches(f))
+}
+
+/// What [`ImagePolicy::validate`] says of an image pattern, for other
+/// settings that take image patterns (exceptions' `images`).
+pub fn validate_image_pattern(pattern: &str) -> Result<(), String> {
+    check_image_pattern(pattern)
+}
+
 fn first_image_match<'a>(patterns: &'a [String], forms: &[String]) -> Option<&'a str> {
     patterns
         .iter()
@@ -376,8 +398,25 @@ fn canonical_image_pattern(p: &str) -> String {
                 format!("{host}/{rest}")
             }
         }
-        None => p.to_owned(),
+        None => match short_name_pattern(p) {
+            Some((name, suffix)) => format!("{name}{suffix}"),
+            None => p.to_owned(),
+        },
     }
+}
+
+/// A pattern without `/` whose wildcards are all in its tag or digest
+/// (`nginx:*`, `nginx:1.*`, `nginx@*`): the name is a Docker Hub short name,
+/// normalised as in a reference (`docker.io/library/nginx`), followed by
+/// the rest of the pattern.
+fn short_name_pattern(p: &str) -> Option<(String, &str)> {
+    let at = p.find([':', '@'])?;
+    let (name, suffix) = p.split_at(at);
+    if has_wildcard(name) || !has_wildcard(suffix) {
+        return None;
+    }
+    let r = ImageRef::parse(name).ok()?;
+    Some((r.name(), suffix))
 }
 
 fn check_common(p: &str) -> Result<(), String> {
@@ -436,7 +475,7 @@ fn check_image_pattern(p: &str) -> Result<(), String> {
             .map_err(|e| format!("not a valid image reference: {e}"));
     }
     let Some((host, rest)) = p.split_once('/') else {
-        if p.contains("**") {
+        if p.contains("**") || short_name_pattern(p).is_some() {
             return Ok(());
         }
         return Err(
@@ -902,6 +941,37 @@ mod tests {
         assert_eq!(codes(&p, "acme/app:v1"), [ImageDenied]);
         assert!(codes(&p, "acme/app:v2").is_empty());
         assert!(codes(&p, "ghcr.io/library/nginx").is_empty());
+    }
+
+    #[test]
+    fn short_name_patterns_with_wildcards_only_in_the_tag_are_normalised() {
+        let p = ImagePolicy {
+            denied_images: v(&["nginx:*", "redis:7.*", "acme/app@*"]),
+            ..Default::default()
+        };
+        // `acme/app@*` has a '/': it must still name its registry.
+        assert!(p.validate().unwrap_err().contains("docker.io/acme/app@*"));
+        let p = ImagePolicy {
+            denied_images: v(&["nginx:*", "redis:7.*", "busybox@*"]),
+            ..Default::default()
+        };
+        assert!(p.validate().is_ok());
+        assert_eq!(codes(&p, "nginx"), [ImageDenied]); // untagged is :latest
+        assert_eq!(codes(&p, "docker.io/library/nginx:1.27"), [ImageDenied]);
+        assert_eq!(codes(&p, "redis:7.2"), [ImageDenied]);
+        assert!(codes(&p, "redis:6.2").is_empty());
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(codes(&p, &format!("busybox@{d}")), [ImageDenied]);
+        // The name is Docker Hub's, never another registry's.
+        for other in [
+            "nginx.evil.com/nginx:1",
+            "ghcr.io/library/nginx:1",
+            "acme/nginx:1",
+        ] {
+            assert!(codes(&p, other).is_empty(), "{other}");
+        }
+        // A wildcard in the name keeps the old rule: name the registry.
+        assert!(check_image_pattern("ngin*:1").is_err());
     }
 
     #[test]
