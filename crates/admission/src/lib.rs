@@ -18,7 +18,7 @@
 //! | pod CREATE/UPDATE | enforce → 403 Forbidden; audit → `audit-violations`; warn → warning (not on a denied request); `enforce-policy` annotation; updates evaluated only when an image or a seccomp annotation changed, or containers were added |
 //! | pod subresource | `exec attach binding eviction log portforward proxy status` ignored; any other (`ephemeralcontainers`, `resize`, …) evaluated as a pod update |
 //! | workload CREATE/UPDATE | never denied: warn and audit of the pod template |
-//! | namespace CREATE/UPDATE | invalid labels → 422 Invalid; a tightened enforce level → warnings about existing pods (≤ 3000 pods, ≤ 1 s) |
+//! | namespace CREATE/UPDATE | invalid labels → 422 Invalid; a tightened enforce level → warnings about existing pods (one pod per controller first, ≤ 3000 pods, ≤ 1 s) |
 //! | exemptions | namespace, user, runtime class → allowed with `exempt` annotation |
 //! | errors | pods fail closed (400/500), workloads fail open (`error` annotation) |
 //!
@@ -61,8 +61,17 @@ pub trait NamespaceLookup: Send + Sync {
 /// The pods of a namespace, for the dry run when a namespace's enforce level
 /// is tightened.
 pub trait PodLister: Send + Sync {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate>;
+    /// All the pods of `namespace`, or an error when they could not be
+    /// listed (the dry run then warns as upstream does: `failed to list pods
+    /// while checking new PodSecurity enforce level`).
+    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, PodListError>;
 }
+
+/// The pods of a namespace could not be listed. The text is for logs only;
+/// the response carries upstream's fixed warning.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PodListError(pub String);
 
 /// The request body is not a review at all; the server answers HTTP 400
 /// with this message (which never contains internal details).

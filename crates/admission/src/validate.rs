@@ -2,7 +2,7 @@
 //! pod controllers) step by step, with podgate's additions hooked in where
 //! they cannot change anything while off.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use podgate_core::model::{Container, PodTemplate};
@@ -40,6 +40,10 @@ const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
     "proxy",
     "status",
 ];
+
+/// Upstream's warning when the namespace dry run cannot list the pods.
+const FAILED_TO_LIST_PODS: &str =
+    "failed to list pods while checking new PodSecurity enforce level";
 
 const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
@@ -162,8 +166,9 @@ impl Admission {
     }
 
     /// Upstream `EvaluatePodsInNamespace`: dry-run the new enforce level
-    /// against existing pods, at most 3000 of them and for at most 1 s after
-    /// the request arrived, and summarise identical results.
+    /// against existing pods (one per controller first), at most 3000 of
+    /// them and for at most 1 s after the request arrived, and summarise
+    /// identical results.
     pub(crate) fn evaluate_pods_in_namespace(
         &self,
         namespace: &str,
@@ -171,12 +176,10 @@ impl Admission {
         now: Instant,
     ) -> Vec<String> {
         let deadline = now + self.pod_check_timeout;
-        let pods: Vec<PodTemplate> = self
-            .pods
-            .pods(namespace)
-            .into_iter()
-            .filter(|p| !self.exempt_runtime_class(p.spec.runtime_class_name.as_deref()))
-            .collect();
+        let pods = match self.pods.pods(namespace) {
+            Ok(pods) => self.prioritize_pods(pods),
+            Err(_) => return vec![FAILED_TO_LIST_PODS.to_string()],
+        };
         let total = pods.len();
         let pods = &pods[..total.min(self.max_pods_to_check)];
         let today = self.today();
@@ -248,6 +251,31 @@ impl Admission {
         pod_warnings.sort();
         warnings.extend(pod_warnings);
         warnings
+    }
+
+    /// Upstream `prioritizePods`: pods of an exempt runtime class dropped,
+    /// then the first pod of each controller (and every pod without one) in
+    /// list order, then the other replicas, so that the 3000-pod cap and the
+    /// deadline cut replicas rather than distinct workloads.
+    fn prioritize_pods(&self, pods: Vec<PodTemplate>) -> Vec<PodTemplate> {
+        let mut first = Vec::with_capacity(pods.len());
+        let mut replicas = Vec::new();
+        let mut controllers: HashSet<String> = HashSet::new();
+        for pod in pods {
+            if self.exempt_runtime_class(pod.spec.runtime_class_name.as_deref()) {
+                continue;
+            }
+            match pod.metadata.controller_uid() {
+                Some(uid) if controllers.contains(uid) => replicas.push(pod),
+                Some(uid) => {
+                    controllers.insert(uid.to_string());
+                    first.push(pod);
+                }
+                None => first.push(pod),
+            }
+        }
+        first.extend(replicas);
+        first
     }
 
     /// Are any of podgate's additions on for validation?

@@ -28,8 +28,8 @@ use podgate_core::model::PodTemplate;
 
 use podgate_admission as admission;
 
-/// Upstream caps the namespace dry-run at 3000 pods.
-const POD_LIST_LIMIT: u32 = 3000;
+/// Pods per list page for the namespace dry-run (all pages are read).
+const POD_LIST_PAGE: u32 = 500;
 const POD_LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Namespaces(Store<Namespace>);
@@ -48,34 +48,46 @@ struct Pods {
 }
 
 impl admission::PodLister for Pods {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
+    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, admission::PodListError> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        // Every pod, as upstream lists them (its `first N of M` warning
+        // counts them all and one pod per controller is checked first), in
+        // pages so that only the decoded models are kept, not whole Pods.
         let list = async {
-            tokio::time::timeout(
-                POD_LIST_TIMEOUT,
-                api.list(&ListParams::default().limit(POD_LIST_LIMIT)),
-            )
-            .await
+            let mut out = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let mut params = ListParams::default().limit(POD_LIST_PAGE);
+                if let Some(t) = token.take() {
+                    params = params.continue_token(&t);
+                }
+                let page = api.list(&params).await?;
+                out.extend(page.items.into_iter().filter_map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| serde_json::from_value::<PodTemplate>(v).ok())
+                }));
+                match page.metadata.continue_ {
+                    Some(t) if !t.is_empty() => token = Some(t),
+                    _ => return Ok::<_, kube::Error>(out),
+                }
+            }
         };
-        let result = tokio::task::block_in_place(|| self.handle.block_on(list));
-        let pods = match result {
-            Ok(Ok(list)) => list.items,
+        let result = tokio::task::block_in_place(|| {
+            self.handle
+                .block_on(async { tokio::time::timeout(POD_LIST_TIMEOUT, list).await })
+        });
+        match result {
+            Ok(Ok(pods)) => Ok(pods),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "listing pods for the namespace dry-run failed");
-                return Vec::new();
+                Err(admission::PodListError(e.to_string()))
             }
             Err(_) => {
                 tracing::warn!("listing pods for the namespace dry-run timed out");
-                return Vec::new();
+                Err(admission::PodListError("timed out".into()))
             }
-        };
-        pods.into_iter()
-            .filter_map(|p| {
-                serde_json::to_value(p)
-                    .ok()
-                    .and_then(|v| serde_json::from_value(v).ok())
-            })
-            .collect()
+        }
     }
 }
 

@@ -93,7 +93,7 @@ impl admission::NamespaceLookup for FileSource {
 }
 
 impl admission::PodLister for FileSource {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
-        self.pods.get(namespace).cloned().unwrap_or_default()
+    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, admission::PodListError> {
+        Ok(self.pods.get(namespace).cloned().unwrap_or_default())
     }
 }

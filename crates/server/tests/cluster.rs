@@ -68,7 +68,40 @@ async fn namespaces(State(f): State<Fake>, RawQuery(q): RawQuery) -> axum::respo
         .unwrap()
 }
 
-async fn pods(Path(ns): Path<String>) -> axum::response::Response {
+fn privileged_pod(name: &str, ns: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": ns},
+           "spec": {"containers": [{"name": "c", "image": "busybox",
+                                    "securityContext": {"privileged": true}}]}})
+}
+
+async fn pods(Path(ns): Path<String>, RawQuery(q): RawQuery) -> axum::response::Response {
+    let q = q.unwrap_or_default();
+    if ns == "broken" {
+        let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                            "status": "Failure", "message": "etcdserver: request timed out",
+                            "reason": "InternalError", "code": 500});
+        return axum::response::Response::builder()
+            .status(500)
+            .header("content-type", "application/json")
+            .body(Body::from(status.to_string()))
+            .unwrap();
+    }
+    if ns == "paged" {
+        // Two pages: the second only with the first page's continue token.
+        let (item, cont) = if q.contains("continue=next") {
+            (privileged_pod("page-2", "paged"), "")
+        } else {
+            (privileged_pod("page-1", "paged"), "next")
+        };
+        let list = json!({"apiVersion": "v1", "kind": "PodList",
+                          "metadata": {"resourceVersion": "11", "continue": cont},
+                          "items": [item]});
+        return axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(list.to_string()))
+            .unwrap();
+    }
     let items = if ns == "legacy" {
         vec![json!({"apiVersion": "v1", "kind": "Pod",
                     "metadata": {"name": "old-privileged", "namespace": "legacy"},
@@ -172,5 +205,37 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     .await;
     assert_eq!(r["allowed"], true);
     assert!(r["warnings"].to_string().contains("old-privileged"), "{r}");
+
+    // Every page of pods is read, as upstream lists them all.
+    let r = post(namespace_update(
+        "c4",
+        "paged",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "existing pods in namespace \"paged\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "page-1 (and 1 other pod): privileged"
+        ]),
+        "{r}"
+    );
+
+    // A failed pod list is upstream's warning, not silence.
+    let r = post(namespace_update(
+        "c5",
+        "broken",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!(["failed to list pods while checking new PodSecurity enforce level"]),
+        "{r}"
+    );
     let _ = stop_tx.send(());
 }

@@ -219,8 +219,8 @@ impl NamespaceLookup for OneNamespace {
 }
 struct NoPods;
 impl PodLister for NoPods {
-    fn pods(&self, _: &str) -> Vec<PodTemplate> {
-        Vec::new()
+    fn pods(&self, _: &str) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
+        Ok(Vec::new())
     }
 }
 
