@@ -56,6 +56,21 @@ pub trait NamespaceLookup: Send + Sync {
     /// (treated like upstream's failed lookup: pods are denied with 500,
     /// workloads allowed with an `error` annotation).
     fn labels(&self, name: &str) -> Option<BTreeMap<String, String>>;
+
+    /// What the engine calls: the labels, or the lookup error's text (as
+    /// Go's `err.Error()`, for the `error` audit annotation). The default
+    /// is [`labels`](Self::labels) with upstream's not-found error; a
+    /// source that can ask the API server on a cache miss (upstream's
+    /// `NamespaceGetterFromListerAndClient`) overrides it.
+    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+        self.labels(name).ok_or_else(|| namespace_not_found(name))
+    }
+}
+
+/// `namespaces "x" not found`, the error the API server returns for a
+/// namespace that does not exist.
+pub fn namespace_not_found(name: &str) -> String {
+    format!("namespaces {} not found", policy::go_quote(name))
 }
 
 /// The pods of a namespace, for the dry run when a namespace's enforce level

@@ -52,11 +52,6 @@ fn exempt_response(reason: &str) -> AdmissionResponse {
     AdmissionResponse::allowed().with_annotation(EXEMPTION_REASON_ANNOTATION, reason)
 }
 
-/// `namespaces "x" not found`, the error upstream's namespace getter returns.
-fn namespace_not_found(ns: &str) -> String {
-    format!("namespaces {} not found", crate::policy::go_quote(ns))
-}
-
 impl Admission {
     pub(crate) fn validate_request(
         &self,
@@ -311,13 +306,16 @@ impl Admission {
         if let Some(resp) = self.request_exemption(r, out) {
             return resp;
         }
-        let Some(labels) = self.namespaces.labels(&r.namespace) else {
-            out.errors.push(true);
-            out.decision = Decision::Error;
-            return internal_error_response(
-                &format!("failed to lookup namespace {}", r.namespace),
-                &namespace_not_found(&r.namespace),
-            );
+        let labels = match self.namespaces.lookup(&r.namespace) {
+            Ok(labels) => labels,
+            Err(e) => {
+                out.errors.push(true);
+                out.decision = Decision::Error;
+                return internal_error_response(
+                    &format!("failed to lookup namespace {}", r.namespace),
+                    &e,
+                );
+            }
         };
         let (policy, errs) = policy_to_evaluate(&labels, self.defaults);
         if errs.is_empty()
@@ -384,15 +382,14 @@ impl Admission {
             out.decision = Decision::Error;
             AdmissionResponse::allowed().with_annotation(ERROR_ANNOTATION, msg)
         };
-        let Some(labels) = self.namespaces.labels(&r.namespace) else {
-            return error(
-                out,
-                format!(
-                    "failed to lookup namespace {}: {}",
-                    r.namespace,
-                    namespace_not_found(&r.namespace)
-                ),
-            );
+        let labels = match self.namespaces.lookup(&r.namespace) {
+            Ok(labels) => labels,
+            Err(e) => {
+                return error(
+                    out,
+                    format!("failed to lookup namespace {}: {e}", r.namespace),
+                )
+            }
         };
         let (policy, errs) = policy_to_evaluate(&labels, self.defaults);
         if errs.is_empty()

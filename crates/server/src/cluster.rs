@@ -2,7 +2,8 @@
 //!
 //! Namespaces: a kube-rs reflector keeps every Namespace in memory (small:
 //! one object per namespace) and `/readyz` turns green after its first full
-//! list. Pods: listed live from the API server only when the engine dry-runs
+//! list; a namespace missing from it is fetched live (upstream's
+//! `NamespaceGetterFromListerAndClient`). Pods: listed live from the API server only when the engine dry-runs
 //! a namespace label change, as upstream's webhook does
 //! (`PodListerFromClient`), instead of caching every pod of the cluster.
 //!
@@ -31,14 +32,46 @@ use podgate_admission as admission;
 /// Pods per list page for the namespace dry-run (all pages are read).
 const POD_LIST_PAGE: u32 = 500;
 const POD_LIST_TIMEOUT: Duration = Duration::from_secs(5);
+/// A namespace missing from the cache is fetched live, within this bound.
+const NAMESPACE_GET_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Namespaces(Store<Namespace>);
+struct Namespaces {
+    store: Store<Namespace>,
+    client: Client,
+    handle: tokio::runtime::Handle,
+}
 
 impl admission::NamespaceLookup for Namespaces {
     fn labels(&self, name: &str) -> Option<BTreeMap<String, String>> {
-        self.0
+        self.store
             .get(&ObjectRef::new(name))
             .map(|ns| ns.metadata.labels.clone().unwrap_or_default())
+    }
+
+    /// The cache, else a live GET, as upstream's
+    /// `NamespaceGetterFromListerAndClient`: a pod created right after its
+    /// namespace may arrive before the watch has delivered the namespace.
+    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+        if let Some(labels) = self.labels(name) {
+            return Ok(labels);
+        }
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let get = async { tokio::time::timeout(NAMESPACE_GET_TIMEOUT, api.get(name)).await };
+        let result = tokio::task::block_in_place(|| self.handle.block_on(get));
+        match result {
+            Ok(Ok(ns)) => Ok(ns.metadata.labels.unwrap_or_default()),
+            // Go's StatusError.Error() is the status message
+            // (`namespaces "x" not found`).
+            Ok(Err(kube::Error::Api(status))) => Err(status.message),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, namespace = name, "namespace lookup failed");
+                Err(e.to_string())
+            }
+            Err(_) => {
+                tracing::warn!(namespace = name, "namespace lookup timed out");
+                Err("context deadline exceeded".to_string())
+            }
+        }
     }
 }
 
@@ -133,7 +166,11 @@ pub async fn start(
     });
     tracing::info!("namespace source: cluster (reflector)");
     Ok((
-        Arc::new(Namespaces(reader)),
+        Arc::new(Namespaces {
+            store: reader,
+            client: client.clone(),
+            handle: tokio::runtime::Handle::current(),
+        }),
         Arc::new(Pods {
             client,
             handle: tokio::runtime::Handle::current(),

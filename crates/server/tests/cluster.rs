@@ -68,6 +68,27 @@ async fn namespaces(State(f): State<Fake>, RawQuery(q): RawQuery) -> axum::respo
         .unwrap()
 }
 
+/// GET of one namespace: `fresh` exists but was never listed nor watched
+/// (created after the reflector's list, its event not delivered yet).
+async fn one_namespace(Path(name): Path<String>) -> axum::response::Response {
+    let (code, body) = if name == "fresh" {
+        (200, namespace("fresh", "restricted", "7"))
+    } else {
+        (
+            404,
+            json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                   "status": "Failure", "message": format!("namespaces \"{name}\" not found"),
+                   "reason": "NotFound", "details": {"name": name, "kind": "namespaces"},
+                   "code": 404}),
+        )
+    };
+    axum::response::Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
 fn privileged_pod(name: &str, ns: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": name, "namespace": ns},
@@ -124,6 +145,7 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     let (events_tx, events) = watch::channel(None);
     let app = Router::new()
         .route("/api/v1/namespaces", get(namespaces))
+        .route("/api/v1/namespaces/{name}", get(one_namespace))
         .route("/api/v1/namespaces/{ns}/pods", get(pods))
         .with_state(Fake { events });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -178,6 +200,21 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
 
     let r = post(pod_create("c1", root_pod("team-a"))).await;
     assert_eq!(r["allowed"], false, "{r}");
+
+    // A namespace not in the cache yet is fetched live, as upstream's
+    // NamespaceGetterFromListerAndClient does: its restricted level applies
+    // (403), not a failed lookup (500).
+    let r = post(pod_create("c1b", root_pod("fresh"))).await;
+    assert_eq!(r["status"]["code"], 403, "{r}");
+    // One that does not exist: upstream's lookup error, with the API
+    // server's error text.
+    let r = post(pod_create("c1c", root_pod("gone"))).await;
+    assert_eq!(r["status"]["code"], 500, "{r}");
+    assert_eq!(
+        r["auditAnnotations"]["error"],
+        "Internal error occurred: failed to lookup namespace gone: namespaces \"gone\" not found",
+        "{r}"
+    );
 
     // A label change arrives through the watch.
     events_tx
