@@ -41,7 +41,11 @@ impl NamespaceLookup for Namespaces {
 }
 
 impl PodLister for Namespaces {
-    fn pods(&self, _: &str) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
+    fn pods(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
         Ok(vec![PodTemplate::default()])
     }
 }

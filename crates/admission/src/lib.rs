@@ -77,9 +77,10 @@ pub fn namespace_not_found(name: &str) -> String {
 /// is tightened.
 pub trait PodLister: Send + Sync {
     /// All the pods of `namespace`, or an error when they could not be
-    /// listed (the dry run then warns as upstream does: `failed to list pods
-    /// while checking new PodSecurity enforce level`).
-    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, PodListError>;
+    /// listed by `deadline` (the end of the dry run: upstream lists under
+    /// the same deadline). The dry run then warns as upstream does: `failed
+    /// to list pods while checking new PodSecurity enforce level`.
+    fn pods(&self, namespace: &str, deadline: Instant) -> Result<Vec<PodTemplate>, PodListError>;
 }
 
 /// The pods of a namespace could not be listed. The text is for logs only;

@@ -171,7 +171,7 @@ impl Admission {
         now: Instant,
     ) -> Vec<String> {
         let deadline = now + self.pod_check_timeout;
-        let pods = match self.pods.pods(namespace) {
+        let pods = match self.pods.pods(namespace, deadline) {
             Ok(pods) => self.prioritize_pods(pods),
             Err(_) => return vec![FAILED_TO_LIST_PODS.to_string()],
         };

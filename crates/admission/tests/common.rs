@@ -26,7 +26,7 @@ impl NamespaceLookup for FakeCluster {
 }
 
 impl PodLister for FakeCluster {
-    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, PodListError> {
+    fn pods(&self, namespace: &str, _: Instant) -> Result<Vec<PodTemplate>, PodListError> {
         if self.pod_list_fails {
             return Err(PodListError(
                 "the server is currently unable to handle the request".into(),

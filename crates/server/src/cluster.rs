@@ -31,7 +31,6 @@ use podgate_admission as admission;
 
 /// Pods per list page for the namespace dry-run (all pages are read).
 const POD_LIST_PAGE: u32 = 500;
-const POD_LIST_TIMEOUT: Duration = Duration::from_secs(5);
 /// A namespace missing from the cache is fetched live, within this bound.
 const NAMESPACE_GET_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -81,7 +80,11 @@ struct Pods {
 }
 
 impl admission::PodLister for Pods {
-    fn pods(&self, namespace: &str) -> Result<Vec<PodTemplate>, admission::PodListError> {
+    fn pods(
+        &self,
+        namespace: &str,
+        deadline: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, admission::PodListError> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         // Every pod, as upstream lists them (its `first N of M` warning
         // counts them all and one pod per controller is checked first), in
@@ -106,9 +109,12 @@ impl admission::PodLister for Pods {
                 }
             }
         };
+        // Upstream lists under the dry run's own deadline (1 s, less for a
+        // short API server timeout); a slower list fails the dry run.
+        let deadline = tokio::time::Instant::from_std(deadline);
         let result = tokio::task::block_in_place(|| {
             self.handle
-                .block_on(async { tokio::time::timeout(POD_LIST_TIMEOUT, list).await })
+                .block_on(async { tokio::time::timeout_at(deadline, list).await })
         });
         match result {
             Ok(Ok(pods)) => Ok(pods),
@@ -118,7 +124,7 @@ impl admission::PodLister for Pods {
             }
             Err(_) => {
                 tracing::warn!("listing pods for the namespace dry-run timed out");
-                Err(admission::PodListError("timed out".into()))
+                Err(admission::PodListError("context deadline exceeded".into()))
             }
         }
     }

@@ -108,6 +108,17 @@ async fn pods(Path(ns): Path<String>, RawQuery(q): RawQuery) -> axum::response::
             .body(Body::from(status.to_string()))
             .unwrap();
     }
+    if ns == "slow" {
+        // Slower than the dry run's 1 s budget.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let list = json!({"apiVersion": "v1", "kind": "PodList",
+                          "metadata": {"resourceVersion": "11"},
+                          "items": [privileged_pod("late", "slow")]});
+        return axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(list.to_string()))
+            .unwrap();
+    }
     if ns == "paged" {
         // Two pages: the second only with the first page's continue token.
         let (item, cont) = if q.contains("continue=next") {
@@ -269,6 +280,21 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     ))
     .await;
     assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!(["failed to list pods while checking new PodSecurity enforce level"]),
+        "{r}"
+    );
+
+    // The list runs under the dry run's deadline, as upstream's: a list
+    // slower than 1 s fails the dry run.
+    let r = post(namespace_update(
+        "c6",
+        "slow",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
     assert_eq!(
         r["warnings"],
         json!(["failed to list pods while checking new PodSecurity enforce level"]),

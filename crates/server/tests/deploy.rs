@@ -219,7 +219,11 @@ impl NamespaceLookup for OneNamespace {
 }
 struct NoPods;
 impl PodLister for NoPods {
-    fn pods(&self, _: &str) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
+    fn pods(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
         Ok(Vec::new())
     }
 }
