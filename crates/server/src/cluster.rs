@@ -3,9 +3,10 @@
 //! Namespaces: a kube-rs reflector keeps every Namespace in memory (small:
 //! one object per namespace) and `/readyz` turns green after its first full
 //! list; a namespace missing from it is fetched live (upstream's
-//! `NamespaceGetterFromListerAndClient`). Pods: listed live from the API server only when the engine dry-runs
-//! a namespace label change, as upstream's webhook does
-//! (`PodListerFromClient`), instead of caching every pod of the cluster.
+//! `NamespaceGetterFromListerAndClient`). Pods: listed live from the API
+//! server only when the engine dry-runs a namespace label change, as
+//! upstream's webhook does (`PodListerFromClient`), instead of caching every
+//! pod of the cluster.
 //!
 //! The engine's traits are synchronous, so the pod list runs with
 //! `block_in_place` on the multi-threaded runtime that `run_serve` builds.
