@@ -41,8 +41,12 @@ impl NamespaceLookup for Namespaces {
 }
 
 impl PodLister for Namespaces {
-    fn pods(&self, _: &str) -> Vec<PodTemplate> {
-        vec![PodTemplate::default()]
+    fn pods(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
+        Ok(vec![PodTemplate::default()])
     }
 }
 

@@ -18,7 +18,7 @@
 //! | pod CREATE/UPDATE | enforce → 403 Forbidden; audit → `audit-violations`; warn → warning (not on a denied request); `enforce-policy` annotation; updates evaluated only when an image or a seccomp annotation changed, or containers were added |
 //! | pod subresource | `exec attach binding eviction log portforward proxy status` ignored; any other (`ephemeralcontainers`, `resize`, …) evaluated as a pod update |
 //! | workload CREATE/UPDATE | never denied: warn and audit of the pod template |
-//! | namespace CREATE/UPDATE | invalid labels → 422 Invalid; a tightened enforce level → warnings about existing pods (≤ 3000 pods, ≤ 1 s) |
+//! | namespace CREATE/UPDATE | invalid labels → 422 Invalid; a tightened enforce level → warnings about existing pods (one pod per controller first, ≤ 3000 pods, ≤ 1 s) |
 //! | exemptions | namespace, user, runtime class → allowed with `exempt` annotation |
 //! | errors | pods fail closed (400/500), workloads fail open (`error` annotation) |
 //!
@@ -56,13 +56,38 @@ pub trait NamespaceLookup: Send + Sync {
     /// (treated like upstream's failed lookup: pods are denied with 500,
     /// workloads allowed with an `error` annotation).
     fn labels(&self, name: &str) -> Option<BTreeMap<String, String>>;
+
+    /// What the engine calls: the labels, or the lookup error's text (as
+    /// Go's `err.Error()`, for the `error` audit annotation). The default
+    /// is [`labels`](Self::labels) with upstream's not-found error; a
+    /// source that can ask the API server on a cache miss (upstream's
+    /// `NamespaceGetterFromListerAndClient`) overrides it.
+    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+        self.labels(name).ok_or_else(|| namespace_not_found(name))
+    }
+}
+
+/// `namespaces "x" not found`, the error the API server returns for a
+/// namespace that does not exist.
+pub fn namespace_not_found(name: &str) -> String {
+    format!("namespaces {} not found", policy::go_quote(name))
 }
 
 /// The pods of a namespace, for the dry run when a namespace's enforce level
 /// is tightened.
 pub trait PodLister: Send + Sync {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate>;
+    /// All the pods of `namespace`, or an error when they could not be
+    /// listed by `deadline` (the end of the dry run: upstream lists under
+    /// the same deadline). The dry run then warns as upstream does: `failed
+    /// to list pods while checking new PodSecurity enforce level`.
+    fn pods(&self, namespace: &str, deadline: Instant) -> Result<Vec<PodTemplate>, PodListError>;
 }
+
+/// The pods of a namespace could not be listed. The text is for logs only;
+/// the response carries upstream's fixed warning.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PodListError(pub String);
 
 /// The request body is not a review at all; the server answers HTTP 400
 /// with this message (which never contains internal details).

@@ -66,10 +66,10 @@ pub enum VersionLabel {
 
 impl VersionLabel {
     pub fn of(lv: LevelVersion) -> VersionLabel {
-        match lv.version.minor_number() {
+        match lv.version.minor_number().map(u32::try_from) {
             _ if lv.level == Level::Privileged => VersionLabel::Latest,
             None => VersionLabel::Latest,
-            Some(m) if m <= MAX_KNOWN_MINOR => VersionLabel::Minor(m),
+            Some(Ok(m)) if m <= MAX_KNOWN_MINOR => VersionLabel::Minor(m),
             Some(_) => VersionLabel::Future,
         }
     }

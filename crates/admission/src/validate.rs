@@ -2,7 +2,7 @@
 //! pod controllers) step by step, with podgate's additions hooked in where
 //! they cannot change anything while off.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use podgate_core::model::{Container, PodTemplate};
@@ -41,16 +41,15 @@ const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
     "status",
 ];
 
+/// Upstream's warning when the namespace dry run cannot list the pods.
+const FAILED_TO_LIST_PODS: &str =
+    "failed to list pods while checking new PodSecurity enforce level";
+
 const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 fn exempt_response(reason: &str) -> AdmissionResponse {
     AdmissionResponse::allowed().with_annotation(EXEMPTION_REASON_ANNOTATION, reason)
-}
-
-/// `namespaces "x" not found`, the error upstream's namespace getter returns.
-fn namespace_not_found(ns: &str) -> String {
-    format!("namespaces {} not found", crate::policy::go_quote(ns))
 }
 
 impl Admission {
@@ -162,8 +161,9 @@ impl Admission {
     }
 
     /// Upstream `EvaluatePodsInNamespace`: dry-run the new enforce level
-    /// against existing pods, at most 3000 of them and for at most 1 s after
-    /// the request arrived, and summarise identical results.
+    /// against existing pods (one per controller first), at most 3000 of
+    /// them and for at most 1 s after the request arrived, and summarise
+    /// identical results.
     pub(crate) fn evaluate_pods_in_namespace(
         &self,
         namespace: &str,
@@ -171,12 +171,10 @@ impl Admission {
         now: Instant,
     ) -> Vec<String> {
         let deadline = now + self.pod_check_timeout;
-        let pods: Vec<PodTemplate> = self
-            .pods
-            .pods(namespace)
-            .into_iter()
-            .filter(|p| !self.exempt_runtime_class(p.spec.runtime_class_name.as_deref()))
-            .collect();
+        let pods = match self.pods.pods(namespace, deadline) {
+            Ok(pods) => self.prioritize_pods(pods),
+            Err(_) => return vec![FAILED_TO_LIST_PODS.to_string()],
+        };
         let total = pods.len();
         let pods = &pods[..total.min(self.max_pods_to_check)];
         let today = self.today();
@@ -250,6 +248,31 @@ impl Admission {
         warnings
     }
 
+    /// Upstream `prioritizePods`: pods of an exempt runtime class dropped,
+    /// then the first pod of each controller (and every pod without one) in
+    /// list order, then the other replicas, so that the 3000-pod cap and the
+    /// deadline cut replicas rather than distinct workloads.
+    fn prioritize_pods(&self, pods: Vec<PodTemplate>) -> Vec<PodTemplate> {
+        let mut first = Vec::with_capacity(pods.len());
+        let mut replicas = Vec::new();
+        let mut controllers: HashSet<String> = HashSet::new();
+        for pod in pods {
+            if self.exempt_runtime_class(pod.spec.runtime_class_name.as_deref()) {
+                continue;
+            }
+            match pod.metadata.controller_uid() {
+                Some(uid) if controllers.contains(uid) => replicas.push(pod),
+                Some(uid) => {
+                    controllers.insert(uid.to_string());
+                    first.push(pod);
+                }
+                None => first.push(pod),
+            }
+        }
+        first.extend(replicas);
+        first
+    }
+
     /// Are any of podgate's additions on for validation?
     fn extras_active(&self) -> bool {
         (!self.config.images.mode.is_off() && self.images.is_some())
@@ -283,13 +306,16 @@ impl Admission {
         if let Some(resp) = self.request_exemption(r, out) {
             return resp;
         }
-        let Some(labels) = self.namespaces.labels(&r.namespace) else {
-            out.errors.push(true);
-            out.decision = Decision::Error;
-            return internal_error_response(
-                &format!("failed to lookup namespace {}", r.namespace),
-                &namespace_not_found(&r.namespace),
-            );
+        let labels = match self.namespaces.lookup(&r.namespace) {
+            Ok(labels) => labels,
+            Err(e) => {
+                out.errors.push(true);
+                out.decision = Decision::Error;
+                return internal_error_response(
+                    &format!("failed to lookup namespace {}", r.namespace),
+                    &e,
+                );
+            }
         };
         let (policy, errs) = policy_to_evaluate(&labels, self.defaults);
         if errs.is_empty()
@@ -356,15 +382,14 @@ impl Admission {
             out.decision = Decision::Error;
             AdmissionResponse::allowed().with_annotation(ERROR_ANNOTATION, msg)
         };
-        let Some(labels) = self.namespaces.labels(&r.namespace) else {
-            return error(
-                out,
-                format!(
-                    "failed to lookup namespace {}: {}",
-                    r.namespace,
-                    namespace_not_found(&r.namespace)
-                ),
-            );
+        let labels = match self.namespaces.lookup(&r.namespace) {
+            Ok(labels) => labels,
+            Err(e) => {
+                return error(
+                    out,
+                    format!("failed to lookup namespace {}: {e}", r.namespace),
+                )
+            }
         };
         let (policy, errs) = policy_to_evaluate(&labels, self.defaults);
         if errs.is_empty()

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use podgate_admission::{Admission, AdmissionConfig, NamespaceLookup, Outcome, PodLister};
+use podgate_admission::{
+    Admission, AdmissionConfig, NamespaceLookup, Outcome, PodListError, PodLister,
+};
 use podgate_core::model::PodTemplate;
 use serde_json::{json, Value};
 
@@ -13,6 +15,8 @@ use serde_json::{json, Value};
 pub struct FakeCluster {
     pub namespaces: BTreeMap<String, BTreeMap<String, String>>,
     pub pods: BTreeMap<String, Vec<PodTemplate>>,
+    /// Listing pods fails (API server unavailable).
+    pub pod_list_fails: bool,
 }
 
 impl NamespaceLookup for FakeCluster {
@@ -22,8 +26,13 @@ impl NamespaceLookup for FakeCluster {
 }
 
 impl PodLister for FakeCluster {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
-        self.pods.get(namespace).cloned().unwrap_or_default()
+    fn pods(&self, namespace: &str, _: Instant) -> Result<Vec<PodTemplate>, PodListError> {
+        if self.pod_list_fails {
+            return Err(PodListError(
+                "the server is currently unable to handle the request".into(),
+            ));
+        }
+        Ok(self.pods.get(namespace).cloned().unwrap_or_default())
     }
 }
 
@@ -49,6 +58,7 @@ pub fn cluster(namespaces: &[(&str, &[(&str, &str)])]) -> FakeCluster {
             .map(|(n, l)| (n.to_string(), labels(l)))
             .collect(),
         pods: BTreeMap::new(),
+        pod_list_fails: false,
     }
 }
 

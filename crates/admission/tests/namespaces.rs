@@ -221,3 +221,61 @@ fn runtime_class_exempt_pods_are_skipped() {
         json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true})
     );
 }
+
+/// Upstream `prioritizePods`: one pod per controller first, the other
+/// replicas after, so the 3000-pod cap drops replicas, not workloads.
+#[test]
+fn dry_run_checks_one_pod_per_controller_first() {
+    let owned = |name: &str, v: Value, refs: Value| {
+        let mut p = v;
+        p["metadata"]["ownerReferences"] = refs;
+        pod_model(name, p)
+    };
+    let rs1 = json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1",
+                      "uid": "uid-rs-1", "controller": true}]);
+    let mut pods: Vec<PodTemplate> = (0..3000)
+        .map(|i| owned(&format!("r-{i:04}"), pod("x", Value::Null), rs1.clone()))
+        .collect();
+    pods.push(pod_model("zz-bare", privileged_pod("x")));
+    // Controlled by uid-rs-2: a non-controller reference to uid-rs-1 does
+    // not count.
+    pods.push(owned(
+        "zz-other",
+        privileged_pod("x"),
+        json!([{"uid": "uid-rs-1", "controller": false},
+               {"uid": "uid-rs-2", "controller": true}]),
+    ));
+    let mut c = cluster(&[]);
+    c.pods.insert("big".into(), pods);
+    let adm = admission_with(json!({}), c);
+    let (resp, _) = validate(
+        &adm,
+        &Req::namespace("UPDATE", "big", &[("enforce", "restricted")], None),
+    );
+    assert_eq!(
+        resp["warnings"],
+        json!([
+            "new PodSecurity enforce level only checked against the first 3000 of 3002 existing pods",
+            "existing pods in namespace \"big\" violate the new PodSecurity enforce level \"restricted:latest\"",
+            "r-0000 (and 2997 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+            "zz-bare (and 1 other pod): host namespaces, privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile"
+        ])
+    );
+}
+
+#[test]
+fn a_failed_pod_list_is_a_warning() {
+    let mut c = cluster_with_pods();
+    c.pod_list_fails = true;
+    let adm = admission_with(json!({}), c);
+    let (resp, out) = validate(
+        &adm,
+        &Req::namespace("UPDATE", "team-a", &[("enforce", "restricted")], None),
+    );
+    assert_eq!(
+        resp,
+        json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true,
+               "warnings": ["failed to list pods while checking new PodSecurity enforce level"]})
+    );
+    assert_eq!(out.decision, Decision::Allow);
+}

@@ -416,3 +416,30 @@ fn request_errors() {
         .unwrap_err();
     assert_eq!(err.to_string(), "AdmissionReview has no request");
 }
+
+/// Upstream parses the minor version into a Go int (64 bits): a version past
+/// u32 is a valid future version (evaluated as latest, `future` in the
+/// metrics), not an invalid label.
+#[test]
+fn a_minor_version_past_u32_is_a_future_version() {
+    let big: &[(&str, &str)] = &[
+        ("enforce", "restricted"),
+        ("enforce-version", "v1.9999999999"),
+    ];
+    let adm = admission(&[("team-a", big)]);
+    let (resp, out) = validate(&adm, &Req::pod("CREATE", "team-a", pod("web", Value::Null)));
+    assert_eq!(
+        resp["status"]["message"],
+        json!(format!(
+            "pods \"web\" is forbidden: violates PodSecurity \"restricted:v1.9999999999\": {RESTRICTED_DETAIL}"
+        ))
+    );
+    assert_eq!(
+        ann(&resp),
+        json!({"enforce-policy": "restricted:v1.9999999999"})
+    );
+    assert_eq!(out.evaluations[0].version, VersionLabel::Future);
+    // The namespace label is valid.
+    let ns = Req::namespace("CREATE", "team-b", big, None);
+    assert_eq!(validate(&adm, &ns).0["allowed"], true);
+}

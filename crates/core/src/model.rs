@@ -35,6 +35,31 @@ pub struct ObjectMeta {
     pub labels: BTreeMap<String, String>,
     #[serde(default, deserialize_with = "nd")]
     pub annotations: BTreeMap<String, String>,
+    /// Read for the webhook's namespace dry run, which checks one pod per
+    /// controller before the other replicas (upstream `prioritizePods`).
+    #[serde(default, deserialize_with = "nd")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl ObjectMeta {
+    /// The UID of the managing controller: the first owner reference with
+    /// `controller: true` (`metav1.GetControllerOf`).
+    pub fn controller_uid(&self) -> Option<&str> {
+        self.owner_references
+            .iter()
+            .find(|r| r.controller == Some(true))
+            .map(|r| r.uid.as_str())
+    }
+}
+
+/// The fields of a `metav1.OwnerReference` podgate reads.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    #[serde(default, deserialize_with = "nd")]
+    pub uid: String,
+    #[serde(default)]
+    pub controller: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

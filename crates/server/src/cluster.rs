@@ -2,9 +2,11 @@
 //!
 //! Namespaces: a kube-rs reflector keeps every Namespace in memory (small:
 //! one object per namespace) and `/readyz` turns green after its first full
-//! list. Pods: listed live from the API server only when the engine dry-runs
-//! a namespace label change, as upstream's webhook does
-//! (`PodListerFromClient`), instead of caching every pod of the cluster.
+//! list; a namespace missing from it is fetched live (upstream's
+//! `NamespaceGetterFromListerAndClient`). Pods: listed live from the API
+//! server only when the engine dry-runs a namespace label change, as
+//! upstream's webhook does (`PodListerFromClient`), instead of caching every
+//! pod of the cluster.
 //!
 //! The engine's traits are synchronous, so the pod list runs with
 //! `block_in_place` on the multi-threaded runtime that `run_serve` builds.
@@ -28,17 +30,48 @@ use podgate_core::model::PodTemplate;
 
 use podgate_admission as admission;
 
-/// Upstream caps the namespace dry-run at 3000 pods.
-const POD_LIST_LIMIT: u32 = 3000;
-const POD_LIST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pods per list page for the namespace dry-run (all pages are read).
+const POD_LIST_PAGE: u32 = 500;
+/// A namespace missing from the cache is fetched live, within this bound.
+const NAMESPACE_GET_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Namespaces(Store<Namespace>);
+struct Namespaces {
+    store: Store<Namespace>,
+    client: Client,
+    handle: tokio::runtime::Handle,
+}
 
 impl admission::NamespaceLookup for Namespaces {
     fn labels(&self, name: &str) -> Option<BTreeMap<String, String>> {
-        self.0
+        self.store
             .get(&ObjectRef::new(name))
             .map(|ns| ns.metadata.labels.clone().unwrap_or_default())
+    }
+
+    /// The cache, else a live GET, as upstream's
+    /// `NamespaceGetterFromListerAndClient`: a pod created right after its
+    /// namespace may arrive before the watch has delivered the namespace.
+    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+        if let Some(labels) = self.labels(name) {
+            return Ok(labels);
+        }
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        let get = async { tokio::time::timeout(NAMESPACE_GET_TIMEOUT, api.get(name)).await };
+        let result = tokio::task::block_in_place(|| self.handle.block_on(get));
+        match result {
+            Ok(Ok(ns)) => Ok(ns.metadata.labels.unwrap_or_default()),
+            // Go's StatusError.Error() is the status message
+            // (`namespaces "x" not found`).
+            Ok(Err(kube::Error::Api(status))) => Err(status.message),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, namespace = name, "namespace lookup failed");
+                Err(e.to_string())
+            }
+            Err(_) => {
+                tracing::warn!(namespace = name, "namespace lookup timed out");
+                Err("context deadline exceeded".to_string())
+            }
+        }
     }
 }
 
@@ -48,34 +81,53 @@ struct Pods {
 }
 
 impl admission::PodLister for Pods {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
+    fn pods(
+        &self,
+        namespace: &str,
+        deadline: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, admission::PodListError> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        // Every pod, as upstream lists them (its `first N of M` warning
+        // counts them all and one pod per controller is checked first), in
+        // pages so that only the decoded models are kept, not whole Pods.
         let list = async {
-            tokio::time::timeout(
-                POD_LIST_TIMEOUT,
-                api.list(&ListParams::default().limit(POD_LIST_LIMIT)),
-            )
-            .await
+            let mut out = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let mut params = ListParams::default().limit(POD_LIST_PAGE);
+                if let Some(t) = token.take() {
+                    params = params.continue_token(&t);
+                }
+                let page = api.list(&params).await?;
+                out.extend(page.items.into_iter().filter_map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| serde_json::from_value::<PodTemplate>(v).ok())
+                }));
+                match page.metadata.continue_ {
+                    Some(t) if !t.is_empty() => token = Some(t),
+                    _ => return Ok::<_, kube::Error>(out),
+                }
+            }
         };
-        let result = tokio::task::block_in_place(|| self.handle.block_on(list));
-        let pods = match result {
-            Ok(Ok(list)) => list.items,
+        // Upstream lists under the dry run's own deadline (1 s, less for a
+        // short API server timeout); a slower list fails the dry run.
+        let deadline = tokio::time::Instant::from_std(deadline);
+        let result = tokio::task::block_in_place(|| {
+            self.handle
+                .block_on(async { tokio::time::timeout_at(deadline, list).await })
+        });
+        match result {
+            Ok(Ok(pods)) => Ok(pods),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "listing pods for the namespace dry-run failed");
-                return Vec::new();
+                Err(admission::PodListError(e.to_string()))
             }
             Err(_) => {
                 tracing::warn!("listing pods for the namespace dry-run timed out");
-                return Vec::new();
+                Err(admission::PodListError("context deadline exceeded".into()))
             }
-        };
-        pods.into_iter()
-            .filter_map(|p| {
-                serde_json::to_value(p)
-                    .ok()
-                    .and_then(|v| serde_json::from_value(v).ok())
-            })
-            .collect()
+        }
     }
 }
 
@@ -121,7 +173,11 @@ pub async fn start(
     });
     tracing::info!("namespace source: cluster (reflector)");
     Ok((
-        Arc::new(Namespaces(reader)),
+        Arc::new(Namespaces {
+            store: reader,
+            client: client.clone(),
+            handle: tokio::runtime::Handle::current(),
+        }),
         Arc::new(Pods {
             client,
             handle: tokio::runtime::Handle::current(),

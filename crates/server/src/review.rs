@@ -6,7 +6,7 @@
 //! `podgate_admission::Admission` to it.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use podgate_admission as admission;
 
@@ -101,17 +101,14 @@ impl EngineReviewer {
     }
 }
 
-/// Leave this much of the API server's timeout for encoding and the network.
-const RESPONSE_MARGIN: Duration = Duration::from_millis(100);
-
-/// The `now` to hand the engine so that its namespace dry-run (which stops
-/// [`admission::NAMESPACE_POD_CHECK_TIMEOUT`] after `now`) also ends before
-/// the API server's deadline.
+/// The `now` to hand the engine so that its namespace dry run (which stops
+/// [`admission::NAMESPACE_POD_CHECK_TIMEOUT`] after `now`) gets upstream's
+/// budget: 1 s, but never more than half of the time left before the API
+/// server's deadline (`EvaluatePodsInNamespace`).
 fn engine_now(arrival: Instant, deadline: Instant) -> Instant {
-    deadline
-        .checked_sub(RESPONSE_MARGIN + admission::NAMESPACE_POD_CHECK_TIMEOUT)
-        .filter(|t| *t < arrival)
-        .unwrap_or(arrival)
+    let full = admission::NAMESPACE_POD_CHECK_TIMEOUT;
+    let budget = (deadline.saturating_duration_since(arrival) / 2).min(full);
+    arrival.checked_sub(full - budget).unwrap_or(arrival)
 }
 
 impl Reviewer for EngineReviewer {
@@ -154,21 +151,32 @@ impl Reviewer for EngineReviewer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
-    fn dry_run_ends_before_the_api_server_deadline() {
+    fn dry_run_takes_at_most_half_the_time_left() {
         let arrival = Instant::now() + Duration::from_secs(100);
         // Plenty of time: the engine's own 1 s budget applies.
         assert_eq!(
             engine_now(arrival, arrival + Duration::from_secs(10)),
             arrival
         );
-        // Short timeout: shift `now` back so that now + 1 s = deadline - margin.
+        // Short timeout: half of what is left, as upstream.
         let deadline = arrival + Duration::from_millis(500);
         let now = engine_now(arrival, deadline);
         assert_eq!(
             now + admission::NAMESPACE_POD_CHECK_TIMEOUT,
-            deadline - RESPONSE_MARGIN
+            arrival + Duration::from_millis(250)
+        );
+        let deadline = arrival + Duration::from_millis(1500);
+        assert_eq!(
+            engine_now(arrival, deadline) + admission::NAMESPACE_POD_CHECK_TIMEOUT,
+            arrival + Duration::from_millis(750)
+        );
+        // Past the deadline already: no time at all.
+        assert_eq!(
+            engine_now(arrival, arrival) + admission::NAMESPACE_POD_CHECK_TIMEOUT,
+            arrival
         );
     }
 }

@@ -93,7 +93,11 @@ impl admission::NamespaceLookup for FileSource {
 }
 
 impl admission::PodLister for FileSource {
-    fn pods(&self, namespace: &str) -> Vec<PodTemplate> {
-        self.pods.get(namespace).cloned().unwrap_or_default()
+    fn pods(
+        &self,
+        namespace: &str,
+        _deadline: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, admission::PodListError> {
+        Ok(self.pods.get(namespace).cloned().unwrap_or_default())
     }
 }

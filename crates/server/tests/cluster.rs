@@ -68,7 +68,72 @@ async fn namespaces(State(f): State<Fake>, RawQuery(q): RawQuery) -> axum::respo
         .unwrap()
 }
 
-async fn pods(Path(ns): Path<String>) -> axum::response::Response {
+/// GET of one namespace: `fresh` exists but was never listed nor watched
+/// (created after the reflector's list, its event not delivered yet).
+async fn one_namespace(Path(name): Path<String>) -> axum::response::Response {
+    let (code, body) = if name == "fresh" {
+        (200, namespace("fresh", "restricted", "7"))
+    } else {
+        (
+            404,
+            json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                   "status": "Failure", "message": format!("namespaces \"{name}\" not found"),
+                   "reason": "NotFound", "details": {"name": name, "kind": "namespaces"},
+                   "code": 404}),
+        )
+    };
+    axum::response::Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn privileged_pod(name: &str, ns: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": ns},
+           "spec": {"containers": [{"name": "c", "image": "busybox",
+                                    "securityContext": {"privileged": true}}]}})
+}
+
+async fn pods(Path(ns): Path<String>, RawQuery(q): RawQuery) -> axum::response::Response {
+    let q = q.unwrap_or_default();
+    if ns == "broken" {
+        let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                            "status": "Failure", "message": "etcdserver: request timed out",
+                            "reason": "InternalError", "code": 500});
+        return axum::response::Response::builder()
+            .status(500)
+            .header("content-type", "application/json")
+            .body(Body::from(status.to_string()))
+            .unwrap();
+    }
+    if ns == "slow" {
+        // Slower than the dry run's 1 s budget.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let list = json!({"apiVersion": "v1", "kind": "PodList",
+                          "metadata": {"resourceVersion": "11"},
+                          "items": [privileged_pod("late", "slow")]});
+        return axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(list.to_string()))
+            .unwrap();
+    }
+    if ns == "paged" {
+        // Two pages: the second only with the first page's continue token.
+        let (item, cont) = if q.contains("continue=next") {
+            (privileged_pod("page-2", "paged"), "")
+        } else {
+            (privileged_pod("page-1", "paged"), "next")
+        };
+        let list = json!({"apiVersion": "v1", "kind": "PodList",
+                          "metadata": {"resourceVersion": "11", "continue": cont},
+                          "items": [item]});
+        return axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(list.to_string()))
+            .unwrap();
+    }
     let items = if ns == "legacy" {
         vec![json!({"apiVersion": "v1", "kind": "Pod",
                     "metadata": {"name": "old-privileged", "namespace": "legacy"},
@@ -91,6 +156,7 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     let (events_tx, events) = watch::channel(None);
     let app = Router::new()
         .route("/api/v1/namespaces", get(namespaces))
+        .route("/api/v1/namespaces/{name}", get(one_namespace))
         .route("/api/v1/namespaces/{ns}/pods", get(pods))
         .with_state(Fake { events });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -146,6 +212,21 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     let r = post(pod_create("c1", root_pod("team-a"))).await;
     assert_eq!(r["allowed"], false, "{r}");
 
+    // A namespace not in the cache yet is fetched live, as upstream's
+    // NamespaceGetterFromListerAndClient does: its restricted level applies
+    // (403), not a failed lookup (500).
+    let r = post(pod_create("c1b", root_pod("fresh"))).await;
+    assert_eq!(r["status"]["code"], 403, "{r}");
+    // One that does not exist: upstream's lookup error, with the API
+    // server's error text.
+    let r = post(pod_create("c1c", root_pod("gone"))).await;
+    assert_eq!(r["status"]["code"], 500, "{r}");
+    assert_eq!(
+        r["auditAnnotations"]["error"],
+        "Internal error occurred: failed to lookup namespace gone: namespaces \"gone\" not found",
+        "{r}"
+    );
+
     // A label change arrives through the watch.
     events_tx
         .send(Some(
@@ -172,5 +253,52 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     .await;
     assert_eq!(r["allowed"], true);
     assert!(r["warnings"].to_string().contains("old-privileged"), "{r}");
+
+    // Every page of pods is read, as upstream lists them all.
+    let r = post(namespace_update(
+        "c4",
+        "paged",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "existing pods in namespace \"paged\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "page-1 (and 1 other pod): privileged"
+        ]),
+        "{r}"
+    );
+
+    // A failed pod list is upstream's warning, not silence.
+    let r = post(namespace_update(
+        "c5",
+        "broken",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!(["failed to list pods while checking new PodSecurity enforce level"]),
+        "{r}"
+    );
+
+    // The list runs under the dry run's deadline, as upstream's: a list
+    // slower than 1 s fails the dry run.
+    let r = post(namespace_update(
+        "c6",
+        "slow",
+        json!({}),
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+    ))
+    .await;
+    assert_eq!(
+        r["warnings"],
+        json!(["failed to list pods while checking new PodSecurity enforce level"]),
+        "{r}"
+    );
     let _ = stop_tx.send(());
 }

@@ -219,8 +219,12 @@ impl NamespaceLookup for OneNamespace {
 }
 struct NoPods;
 impl PodLister for NoPods {
-    fn pods(&self, _: &str) -> Vec<PodTemplate> {
-        Vec::new()
+    fn pods(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<Vec<PodTemplate>, podgate_admission::PodListError> {
+        Ok(Vec::new())
     }
 }
 

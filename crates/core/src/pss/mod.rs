@@ -80,13 +80,13 @@ impl FromStr for Level {
 
 /// A policy version: `latest` or `v1.<minor>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Version(Option<u32>);
+pub struct Version(Option<u64>);
 
 impl Version {
     pub const LATEST: Version = Version(None);
 
     pub fn minor(minor: u32) -> Version {
-        Version(Some(minor))
+        Version(Some(u64::from(minor)))
     }
 
     pub fn is_latest(self) -> bool {
@@ -96,13 +96,15 @@ impl Version {
     /// The minor version to evaluate with: `latest` and anything newer than
     /// the newest known version clamp to [`MAX_KNOWN_MINOR`].
     pub fn effective_minor(self) -> u32 {
-        match self.0 {
-            Some(m) if m <= MAX_KNOWN_MINOR => m,
+        match self.0.map(u32::try_from) {
+            Some(Ok(m)) if m <= MAX_KNOWN_MINOR => m,
             _ => MAX_KNOWN_MINOR,
         }
     }
 
-    pub fn minor_number(self) -> Option<u32> {
+    /// The minor version as written (`None` for `latest`); up to Go's
+    /// `int` maximum, far beyond any known version.
+    pub fn minor_number(self) -> Option<u64> {
         self.0
     }
 }
@@ -137,11 +139,13 @@ impl FromStr for Version {
         {
             return Err(ParseError::Version);
         }
-        // Go parses into an int; absurdly long numbers fail there too.
-        minor
-            .parse::<u32>()
-            .map(Version::minor)
-            .map_err(|_| ParseError::Version)
+        // Go parses into an int (64 bits on the platforms Kubernetes
+        // runs on): `v1.9999999999` is a valid (future) version, and only
+        // numbers past the int range fail there.
+        match minor.parse::<u64>() {
+            Ok(m) if m <= i64::MAX as u64 => Ok(Version(Some(m))),
+            _ => Err(ParseError::Version),
+        }
     }
 }
 
@@ -351,6 +355,16 @@ mod tests {
         assert_eq!("v1.0".parse::<Version>(), Ok(Version::minor(0)));
         assert_eq!("v1.37".parse::<Version>(), Ok(Version::minor(37)));
         assert_eq!("v1.99".parse::<Version>(), Ok(Version::minor(99)));
+        // Go's strconv.Atoi into a 64-bit int: past u32 is still a version.
+        let big = "v1.9999999999".parse::<Version>().map(|v| v.to_string());
+        assert_eq!(big.as_deref(), Ok("v1.9999999999"));
+        assert_eq!(
+            "v1.9223372036854775807"
+                .parse::<Version>()
+                .map(|v| v.minor_number()),
+            Ok(Some(9223372036854775807))
+        );
+        assert!("v1.9223372036854775808".parse::<Version>().is_err());
         for bad in [
             "", "1.25", "v1", "v1.", "v1.025", "v2.0", "V1.2", "Latest", "v1.2a", "v1.-1",
         ] {
