@@ -195,6 +195,9 @@ pub struct ScanSettings {
     pub today: Date,
     /// Fingerprints of accepted findings (`--baseline`).
     pub baseline: BTreeSet<String>,
+    /// Compute every violation's and finding's baseline keys (`fields`)
+    /// even without `baseline`: `--write-baseline` records them.
+    pub baseline_keys: bool,
     pub report_unused_exceptions: bool,
 }
 
@@ -210,6 +213,7 @@ impl Default for ScanSettings {
             fail_on: None,
             today: today(),
             baseline: BTreeSet::new(),
+            baseline_keys: false,
             report_unused_exceptions: false,
         }
     }
@@ -347,6 +351,7 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
         fail_on: args.fail_on.map(|f| f.severity()).or(config.fail_on),
         rules: !args.no_rules,
         today: today(),
+        baseline_keys: args.write_baseline.is_some(),
         baseline,
         report_unused_exceptions: args.unused_exceptions,
         config,
@@ -605,7 +610,8 @@ fn looks_templated(bytes: &[u8]) -> bool {
 struct Located<'a> {
     field: String,
     pos: podgate_core::load::Pos,
-    /// [`baseline::stable_field`] of each field.
+    /// [`baseline::stable_field`] of each field; empty when no baseline is
+    /// read or written (they are only compared with or written to one).
     keys: Vec<String>,
     /// The fields relative to the pod (empty: the pod itself), for the
     /// indexed paths that baselines recorded before they named containers
@@ -615,11 +621,12 @@ struct Located<'a> {
 
 /// Where the offending `paths` (relative to the pod) of `p` are: the first
 /// one's path in the document and position (the pod itself when a check
-/// names no field), and every path's baseline key.
+/// names no field), and (`keys`) every path's baseline key.
 fn locate<'a>(
     p: &FoundPod,
     doc: &DocOutcome,
     paths: &'a [podgate_core::path::FieldPath],
+    keys: bool,
 ) -> Located<'a> {
     let root = podgate_core::path::FieldPath::root();
     let fields = if paths.is_empty() {
@@ -631,10 +638,14 @@ fn locate<'a>(
     Located {
         pos: doc.positions.nearest(first.segments()),
         field: first.to_string(),
-        keys: fields
-            .iter()
-            .map(|f| baseline::stable_field(&p.pod.spec, f))
-            .collect(),
+        keys: if keys {
+            fields
+                .iter()
+                .map(|f| baseline::stable_field(&p.pod.spec, f))
+                .collect()
+        } else {
+            Vec::new()
+        },
         paths,
     }
 }
@@ -683,6 +694,7 @@ fn evaluate_one(
     pass: &Pass,
 ) -> ResourceResult {
     let (settings, exceptions) = (pass.settings, pass.exceptions);
+    let keys = settings.baseline_keys || !settings.baseline.is_empty();
     let (lv, source) = policies.resolve(&p.namespace, settings);
     let images: Vec<&str> = p
         .pod
@@ -761,7 +773,7 @@ fn evaluate_one(
     };
     let mut violations = Vec::new();
     for v in pss::evaluate_pod(lv, &p.pod.metadata, &p.pod.spec) {
-        let loc = locate(p, doc, &v.forbidden.fields);
+        let loc = locate(p, doc, &v.forbidden.fields, keys);
         if waive(v.check.as_str(), FindingId::Check(v.check), &loc) {
             continue;
         }
@@ -784,7 +796,7 @@ fn evaluate_one(
         };
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
-            let loc = locate(p, doc, &f.fields);
+            let loc = locate(p, doc, &f.fields, keys);
             if waive(f.rule, FindingId::Rule(f.rule), &loc) {
                 continue;
             }
@@ -811,7 +823,7 @@ fn evaluate_one(
                         .join(["spec", kind.field()])
                         .child(i)
                         .child("image");
-                    let loc = locate(p, doc, std::slice::from_ref(&path));
+                    let loc = locate(p, doc, std::slice::from_ref(&path), keys);
                     if waive("image-policy", FindingId::Image(v.code.as_str()), &loc) {
                         continue;
                     }
