@@ -1053,3 +1053,70 @@ fn empty_directory_passes_with_a_warning() {
         .code(0)
         .stderr(predicate::str::contains("no manifests"));
 }
+
+#[test]
+fn an_earlier_file_s_namespace_wins_over_one_before_the_pods_in_their_file() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("a.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: open\n  labels: {pod-security.kubernetes.io/enforce: privileged}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pinned\n  labels: {pod-security.kubernetes.io/enforce: baseline, pod-security.kubernetes.io/enforce-version: latest}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata: {name: plain}\n",
+        )
+        .unwrap();
+    dir.child("b.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: open\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pinned\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\n\
+             apiVersion: v1\nkind: Namespace\nmetadata:\n  name: plain\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: plain}\nspec: {containers: [{name: c, image: nginx, securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}}]}\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata: {name: o, namespace: open}\nspec: {hostNetwork: true, containers: [{name: c, image: nginx}]}\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: pinned}\nspec: {containers: [{name: c, image: nginx}]}\n",
+        )
+        .unwrap();
+    let out = podgate()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&out);
+    let results = report["results"].as_array().unwrap();
+    let get = |name: &str| results.iter().find(|r| r["name"] == name).unwrap();
+    // The first declaration (a.yaml) holds, not b.yaml's.
+    let o = get("o");
+    assert_eq!(
+        (&o["level"], &o["allowed"]),
+        (&Value::from("privileged"), &Value::from(true))
+    );
+    // Same level and version either way, but the version came from a.yaml's label.
+    let p = get("p");
+    assert_eq!(
+        (
+            &p["level"],
+            &p["version"],
+            &p["level_source"],
+            &p["version_source"]
+        ),
+        (
+            &Value::from("baseline"),
+            &Value::from("latest"),
+            &Value::from("namespace"),
+            &Value::from("namespace")
+        ),
+        "{p:#}"
+    );
+    // a.yaml's unlabelled declaration holds: the defaults, from nowhere else.
+    let q = get("q");
+    assert_eq!(
+        (&q["level"], &q["policy_source"], &q["level_source"]),
+        (
+            &Value::from("restricted"),
+            &Value::from("default"),
+            &Value::from("default")
+        ),
+        "{q:#}"
+    );
+}

@@ -2,8 +2,10 @@
 //!
 //! Files are read, parsed, searched for pods and the pods evaluated in
 //! parallel (one rayon task per file), each pod while its document is still
-//! in cache, under the policy that applies when no Namespace in the input
-//! labels its namespace (flags, configuration, defaults). Parsed documents
+//! in cache, under the policy that the Namespaces read so far in the same
+//! file give it (flags, configuration and defaults for the others: a
+//! rendered chart or kustomization is one stream with its Namespace first,
+//! and is then evaluated once). Parsed documents
 //! are dropped right away; keeping every document's positions and pods
 //! until all Namespaces were known, and walking them again, cost the scan a
 //! third of the loader's time in memory traffic.
@@ -231,8 +233,8 @@ pub fn today() -> Date {
 /// What one file yielded in the first pass.
 struct FileOutcome {
     documents: usize,
-    /// Every pod, evaluated under the policy that applies when no Namespace
-    /// in the input labels its namespace ([`NamespacePolicies::default`]).
+    /// Every pod, evaluated under the policy that the Namespaces before it
+    /// in the same file give it (none: flags, configuration, defaults).
     results: Vec<ResourceResult>,
     namespaces: Vec<namespaces::NamespaceDecl>,
     errors: Vec<InputError>,
@@ -393,7 +395,6 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     // The Namespaces are known: evaluate again the files with a pod whose
     // policy they change; correct the sources of the others.
     if !policies.is_empty() {
-        let unlabelled = NamespacePolicies::default();
         outcomes.par_iter_mut().for_each(|(file, o)| {
             let mut again = false;
             for r in &mut o.results {
@@ -402,9 +403,9 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
                     again = true;
                     break;
                 }
-                if unlabelled.resolve(&r.namespace, settings).1 != sources {
-                    r.set_sources(sources);
-                }
+                // The same level and version can come from other sources
+                // (another file's Namespace declared it first).
+                r.set_sources(sources);
             }
             if again {
                 if let Some(bytes) = &o.bytes {
@@ -488,7 +489,9 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         errors: Vec::new(),
         bytes: None,
     };
-    let unlabelled = NamespacePolicies::default();
+    // The Namespaces read so far in this file: the first declaration of a
+    // namespace usually is the only one, so its pods are evaluated once.
+    let mut local = NamespacePolicies::default();
     // With both flags given, no Namespace can change a pod's policy.
     let labels_matter = pass.settings.level.is_none() || pass.settings.version.is_none();
     let mut keep = false;
@@ -529,11 +532,14 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         for found in workload::find(&doc.value) {
             match found {
                 Found::Pod(p) => pods.push(*p),
-                Found::Namespace(ns) => out.namespaces.push(namespaces::NamespaceDecl::new(
-                    ns,
-                    &doc.positions,
-                    doc.index,
-                )),
+                Found::Namespace(ns) => {
+                    let decl = namespaces::NamespaceDecl::new(ns, &doc.positions, doc.index);
+                    if labels_matter {
+                        // Its label errors are reported once, in `scan`.
+                        let _ = local.add(&input.name, &decl);
+                    }
+                    out.namespaces.push(decl);
+                }
                 Found::Error(e) => {
                     let pos = doc.positions.nearest(e.path.segments());
                     let what = match (e.kind.is_empty(), e.name.is_empty()) {
@@ -563,7 +569,7 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         keep |= labels_matter && !pods.is_empty();
         for p in &pods {
             out.results
-                .push(evaluate_one(&input.name, &d, p, &unlabelled, pass));
+                .push(evaluate_one(&input.name, &d, p, &local, pass));
         }
     }
     if keep {
@@ -864,5 +870,33 @@ fn evaluate_one(
         qos: rules::qos_class(&p.pod.spec).as_str(),
         findings,
         suppressed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_earlier_in_the_file_sets_the_first_evaluation() {
+        // `helm template | podgate scan -`: one stream, its Namespace first.
+        let yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: app\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\n\
+                    apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec: {containers: [{name: c, image: nginx}]}\n";
+        let settings = ScanSettings::default();
+        let limits = Limits::default();
+        let exceptions = Exceptions::new(Vec::new(), settings.today);
+        let pass = Pass {
+            limits: &limits,
+            settings: &settings,
+            exceptions: &exceptions,
+        };
+        let out = read_one(Input::new("s", Ok(yaml.as_bytes().to_vec())), &pass, true);
+        assert!(out.errors.is_empty());
+        let [r] = &out.results[..] else {
+            panic!("one result expected");
+        };
+        // Evaluated once, with the final policy: nothing to evaluate again.
+        assert_eq!((r.level, r.level_source), (Level::Baseline, "namespace"));
+        assert!(r.allowed);
     }
 }

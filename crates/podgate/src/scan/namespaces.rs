@@ -109,12 +109,12 @@ impl NamespacePolicies {
             .collect()
     }
 
-    /// Level and version for a pod in `namespace`, with their sources.
     /// Whether no Namespace in the input was seen.
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty()
     }
 
+    /// Level and version for a pod in `namespace`, with their sources.
     pub fn resolve(&self, namespace: &str, s: &ScanSettings) -> (LevelVersion, PolicySources) {
         let (ns_level, ns_version) = self
             .policies
