@@ -58,10 +58,16 @@ pub fn stable_field(spec: &PodSpec, rel: &FieldPath) -> String {
     text
 }
 
+/// Write the fingerprints of every violation and finding of `report`, which
+/// must come from a scan with `ScanSettings::baseline_keys` set: every
+/// violation and finding then names at least one field, and one that names
+/// none is refused rather than silently left out of the baseline.
 pub fn write(path: &Path, report: &ScanReport) -> Result<()> {
     let mut fingerprints = BTreeSet::new();
+    let mut missing = false;
     for r in &report.results {
         let mut record = |id: &str, fields: &[String]| {
+            missing |= fields.is_empty();
             for f in fields {
                 fingerprints.insert(fingerprint(r.kind, &r.namespace, &r.name, id, f));
             }
@@ -75,6 +81,12 @@ pub fn write(path: &Path, report: &ScanReport) -> Result<()> {
         for s in r.suppressed.iter().filter(|s| s.by == "baseline") {
             record(&s.id, &s.fields);
         }
+    }
+    if missing {
+        anyhow::bail!(
+            "cannot write baseline {}: the scan did not record baseline keys (ScanSettings::baseline_keys)",
+            path.display()
+        );
     }
     let body = serde_json::to_string_pretty(&BaselineFile {
         version: 1,
@@ -102,6 +114,31 @@ pub fn read(path: &Path) -> Result<BTreeSet<String>> {
 mod tests {
     use super::*;
     use podgate_core::fpath;
+
+    #[test]
+    fn a_scan_without_baseline_keys_cannot_be_written_as_a_baseline() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: i, securityContext: {privileged: true}}]\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let run = |keys: bool| {
+            let settings = super::super::ScanSettings {
+                baseline_keys: keys,
+                ..Default::default()
+            };
+            let input = super::super::Input::new("p.yaml", Ok(pod.as_bytes().to_vec()));
+            write(&path, &super::super::scan(vec![input], &settings))
+        };
+        let err = run(false).unwrap_err().to_string();
+        assert!(err.contains("did not record baseline keys"), "{err}");
+        assert!(!path.exists());
+        run(true).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written
+                .contains("Pod//p|privileged|spec.containers[name=c].securityContext.privileged"),
+            "{written}"
+        );
+    }
 
     #[test]
     fn stable_fields_name_containers_and_volumes() {
