@@ -377,7 +377,7 @@ impl ExceptionSpec {
             }
         }
         for (j, p) in self.images.iter().enumerate() {
-            if let Err(message) = crate::image::policy::validate_image_pattern(p) {
+            if let Err(message) = crate::image::policy::check_image_pattern(p) {
                 errors.push(ExceptionError {
                     path: at("images").child(j),
                     message,
@@ -450,11 +450,10 @@ impl Exception {
                 .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
             && (self.images.is_empty()
                 || (!subject.images.is_empty()
-                    && subject.images.iter().all(|img| {
-                        self.images
-                            .iter()
-                            .any(|p| crate::image::policy::image_pattern_matches(p, img))
-                    })))
+                    && subject
+                        .images
+                        .iter()
+                        .all(|img| crate::image::policy::matches_image_pattern(&self.images, img))))
     }
 
     /// Whether one of the entry's targets waives `finding`.

@@ -325,24 +325,15 @@ fn first_registry_match<'a>(patterns: &'a [String], registry: &str) -> Option<&'
         .map(String::as_str)
 }
 
-/// Whether `image` matches the image pattern `pattern` as an `allowedImages`
-/// entry would (see the module docs): the pattern is matched against the
-/// normalised reference, its registry part only against the registry. An
-/// invalid reference matches nothing. Exceptions' `images` selectors use it,
-/// so that a pattern for trusted images cannot be met by an image from
-/// another registry (`nginx*` is not `nginx.evil.com/x`).
-pub fn image_pattern_matches(pattern: &str, image: &str) -> bool {
-    let Ok(r) = ImageRef::parse(image) else {
-        return false;
-    };
-    let g = Glob::image(pattern);
-    image_forms(&r, false).iter().any(|f| g.matches(f))
-}
-
-/// What [`ImagePolicy::validate`] says of an image pattern, for other
-/// settings that take image patterns (exceptions' `images`).
-pub fn validate_image_pattern(pattern: &str) -> Result<(), String> {
-    check_image_pattern(pattern)
+/// Whether `image` matches one of `patterns` as `allowedImages` entries
+/// would (see the module docs): matched against the normalised reference,
+/// a pattern's registry part only against the registry. An invalid
+/// reference matches nothing. Exceptions' `images` selectors use it, so
+/// that a pattern for trusted images cannot be met by an image from
+/// another registry (`docker.io/library/nginx*` is not `nginx.evil.com/x`).
+pub fn matches_image_pattern(patterns: &[String], image: &str) -> bool {
+    ImageRef::parse(image)
+        .is_ok_and(|r| first_image_match(patterns, &image_forms(&r, false)).is_some())
 }
 
 fn first_image_match<'a>(patterns: &'a [String], forms: &[String]) -> Option<&'a str> {
@@ -467,7 +458,9 @@ fn check_registry_pattern(p: &str) -> Result<(), String> {
     check_host_glob(p)
 }
 
-fn check_image_pattern(p: &str) -> Result<(), String> {
+/// Whether an image pattern can do what it seems to (see [`ImagePolicy::validate`]);
+/// also used for exceptions' `images`.
+pub(crate) fn check_image_pattern(p: &str) -> Result<(), String> {
     check_common(p)?;
     if !has_wildcard(p) {
         return ImageRef::parse(p)
