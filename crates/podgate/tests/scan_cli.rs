@@ -47,6 +47,17 @@ spec:
         privileged: true
 "#;
 
+/// Run, check the exit code, return stdout.
+trait StdoutFor {
+    fn stdout_for(&mut self, code: i32) -> Vec<u8>;
+}
+
+impl StdoutFor for Command {
+    fn stdout_for(&mut self, code: i32) -> Vec<u8> {
+        self.assert().code(code).get_output().stdout.clone()
+    }
+}
+
 fn json_of(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("stdout is JSON")
 }
@@ -114,11 +125,7 @@ fn merge_key_after_an_explicit_key_is_read_as_kubectl_reads_it() {
     let out = podgate()
         .args(["scan", "--level", "baseline", "--format", "json"])
         .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     let r = &v["results"][0];
     assert_eq!(r["allowed"], false);
@@ -141,11 +148,7 @@ fn json_shape_is_the_documented_contract() {
     let out = podgate()
         .args(["scan", "--format", "json", "-"])
         .write_stdin(BAD_POD)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     let r = &v["results"][0];
     for key in [
@@ -192,11 +195,7 @@ fn integral_float_host_port_is_scanned_as_kubectl_sends_it() {
     let out = podgate()
         .args(["scan", "--level", "baseline", "--format", "json", "-"])
         .write_stdin(pod)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     assert!(v["errors"].as_array().is_none_or(Vec::is_empty), "{v}");
     let r = &v["results"][0];
@@ -232,11 +231,7 @@ fn level_and_version_flags() {
             "-",
         ])
         .write_stdin(BAD_POD)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     assert_eq!(v["results"][0]["level"], "baseline");
     assert_eq!(v["results"][0]["version"], "v1.22");
@@ -273,11 +268,7 @@ spec:
     let out = podgate()
         .args(["scan", "--format", "json", "-"])
         .write_stdin(input)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(0);
     let v = json_of(&out);
     assert_eq!(v["results"][0]["level"], "baseline");
     assert_eq!(v["results"][0]["version"], "v1.25");
@@ -294,11 +285,7 @@ spec:
     let out = podgate()
         .args(["scan", "--format", "json", "--version", "v1.20", "-"])
         .write_stdin(input)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(0);
     let r = &json_of(&out)["results"][0];
     assert_eq!(r["level"], "baseline");
     assert_eq!(r["version"], "v1.20");
@@ -360,11 +347,7 @@ fn namespaces_in_other_files_decide_the_policy_of_pods_read_before_them() {
             .args(["scan", "--format", "json"])
             .args(extra)
             .arg(dir.path())
-            .assert()
-            .code(2)
-            .get_output()
-            .stdout
-            .clone();
+            .stdout_for(2);
         json_of(&out)
     };
     let all = scan(&[]);
@@ -460,11 +443,7 @@ spec:
     let out = podgate()
         .args(["scan", "--format", "json", "-"])
         .write_stdin(input)
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(2);
     let v = json_of(&out);
     assert_eq!(v["results"][0]["level"], "restricted");
     assert_eq!(v["results"][0]["allowed"], false);
@@ -482,11 +461,7 @@ spec:
     let out = podgate()
         .args(["scan", "--format", "json", "-"])
         .write_stdin(both)
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(2);
     let errors = json_of(&out)["errors"].clone();
     assert_eq!(errors.as_array().unwrap().len(), 2, "{errors}");
     assert_eq!(errors[0]["line"], 6);
@@ -505,11 +480,7 @@ fn directories_are_walked_recursively_by_extension() {
     let out = podgate()
         .args(["scan", "--format", "json"])
         .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     let names: Vec<&str> = v["results"]
         .as_array()
@@ -541,11 +512,7 @@ items:
     let out = podgate()
         .args(["scan", "--format", "json", "--level", "baseline", "-"])
         .write_stdin(input)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     let v = json_of(&out);
     assert_eq!(v["results"].as_array().unwrap().len(), 1);
     let r = &v["results"][0];
@@ -565,11 +532,7 @@ fn examples_text_report_snapshot() {
         .args(["scan", "--no-color"])
         .arg(".")
         .current_dir(examples())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     insta::assert_snapshot!("examples_text", String::from_utf8(out).unwrap());
 }
 
@@ -578,11 +541,7 @@ fn examples_json_report_snapshot() {
     let out = podgate()
         .args(["scan", "--format", "json", "."])
         .current_dir(examples())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(1);
     insta::assert_json_snapshot!("examples_json", json_of(&out));
 }
 
@@ -965,11 +924,7 @@ fn broken_inline_suppressions_are_reported() {
             "json",
         ])
         .arg(dir.path().join("p.yaml"))
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(2);
     let v = json_of(&out);
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:?}");
@@ -1017,11 +972,7 @@ fn exclude_skips_walked_files_and_directories_by_name_or_path() {
         .current_dir(dir.path())
         .args(["scan", "--format", "json", "--exclude", "target"])
         .args(["--exclude", "charts/*/templates", "."])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(0);
     let v = json_of(&out);
     assert_eq!(v["summary"]["files"], 2, "{v}");
     assert_eq!(v["results"].as_array().unwrap().len(), 1);
@@ -1077,11 +1028,7 @@ fn an_earlier_file_s_namespace_wins_over_one_before_the_pods_in_their_file() {
     let out = podgate()
         .args(["scan", "--format", "json"])
         .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_for(0);
     let report = json_of(&out);
     let results = report["results"].as_array().unwrap();
     let get = |name: &str| results.iter().find(|r| r["name"] == name).unwrap();
