@@ -20,13 +20,14 @@ use crate::outcome::{
     Decision, Feature, FeatureHit, OperationLabel, Outcome, ResourceLabel, SubresourceLabel,
 };
 use crate::review::{
-    gvk_string, ImageReviewIn, ImageReviewOut, ImageReviewStatus, IMAGE_REVIEW_API_VERSION,
-    IMAGE_REVIEW_KIND,
+    gvk_string, ImageReviewIn, ImageReviewOut, ImageReviewStatus, JsonObject,
+    IMAGE_REVIEW_API_VERSION, IMAGE_REVIEW_KIND,
 };
 use crate::{Admission, RequestError};
 
 pub(crate) fn handle(adm: &Admission, body: &[u8]) -> Result<(Vec<u8>, Outcome), RequestError> {
-    let review: ImageReviewIn = serde_json::from_slice(body).map_err(RequestError::Decode)?;
+    let JsonObject(review) =
+        serde_json::from_slice::<JsonObject<ImageReviewIn>>(body).map_err(RequestError::Decode)?;
     let api_version = if review.api_version.is_empty() {
         IMAGE_REVIEW_API_VERSION
     } else {

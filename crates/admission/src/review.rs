@@ -28,6 +28,29 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A `T` that must be written as a JSON object. serde's derived struct
+/// decoders also take an array of the field values in order, which Go's
+/// `encoding/json` (and so the API server) rejects: `[]` must not decode
+/// as an empty review.
+#[derive(Debug)]
+pub(crate) struct JsonObject<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = JsonObject<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<JsonObject<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(JsonObject)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
 /// The envelope; `R` is [`AdmissionRequest`], or [`PodsDecoded`] for the
 /// single-pass decode of pod reviews.
 #[derive(Debug, Deserialize)]
@@ -38,7 +61,7 @@ pub(crate) struct AdmissionReviewIn<R> {
     #[serde(default, deserialize_with = "nd")]
     pub kind: String,
     #[serde(default)]
-    pub request: Option<R>,
+    pub request: Option<JsonObject<R>>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone, PartialEq, Eq)]
@@ -438,20 +461,22 @@ pub(crate) fn parse_admission_review(
     // its input); invalid bytes get serde_json's own error and position.
     let text = std::str::from_utf8(body);
     if let (true, Ok(text)) = (decode_pods, text) {
-        if let Ok(review) = serde_json::from_str::<AdmissionReviewIn<PodsDecoded>>(text) {
+        if let Ok(JsonObject(review)) =
+            serde_json::from_str::<JsonObject<AdmissionReviewIn<PodsDecoded>>>(text)
+        {
             return check_envelope(AdmissionReviewIn {
                 api_version: review.api_version,
                 kind: review.kind,
-                request: review.request.map(|r| r.0),
+                request: review.request.map(|r| JsonObject(r.0 .0)),
             });
         }
     }
-    let review: AdmissionReviewIn<AdmissionRequest> = match text {
+    let review: JsonObject<AdmissionReviewIn<AdmissionRequest>> = match text {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     }
     .map_err(crate::RequestError::Decode)?;
-    check_envelope(review)
+    check_envelope(review.0)
 }
 
 /// The envelope's apiVersion and kind, and the request.
@@ -474,7 +499,10 @@ fn check_envelope(
             found: gvk_string(api_version, kind),
         });
     }
-    review.request.ok_or(crate::RequestError::MissingRequest)
+    review
+        .request
+        .map(|r| r.0)
+        .ok_or(crate::RequestError::MissingRequest)
 }
 
 pub(crate) fn encode_admission_review(
@@ -555,5 +583,27 @@ mod tests {
         let (fast, raw) = (format!("{fast:?}"), format!("{raw:?}"));
         assert_eq!(fast, raw);
         assert!(fast.contains("duplicate field `uid`"), "{fast}");
+    }
+
+    #[test]
+    fn reviews_and_requests_must_be_json_objects() {
+        // A derived decoder would read these as field values in order.
+        for body in [
+            "[]".to_string(),
+            r#"["admission.k8s.io/v1","AdmissionReview",null]"#.to_string(),
+            r#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":["u"]}"#
+                .to_string(),
+        ] {
+            for decode_pods in [true, false] {
+                let e = parse_admission_review(body.as_bytes(), decode_pods).unwrap_err();
+                let e = format!("{:?}", std::error::Error::source(&e));
+                assert!(e.contains("expected a JSON object"), "{body}: {e}");
+            }
+        }
+        // Objects still decode, including an empty one (no request).
+        assert!(matches!(
+            parse_admission_review(b"{}", true),
+            Err(crate::RequestError::MissingRequest)
+        ));
     }
 }

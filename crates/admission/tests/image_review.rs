@@ -95,3 +95,24 @@ fn wrong_kind_is_a_request_error() {
         "unexpected ImageReview kind: admission.k8s.io/v1, Kind=AdmissionReview"
     );
 }
+
+#[test]
+fn a_review_that_is_not_a_json_object_is_a_request_error() {
+    // serde would read an array as the struct's fields in order; the API
+    // server only ever sends an object, and `[]` must not be allowed.
+    for body in [
+        b"[]".as_slice(),
+        br#"["imagepolicy.k8s.io/v1alpha1","ImageReview"]"#,
+    ] {
+        let err = adm("enforce").image_review(body).unwrap_err();
+        assert_eq!(err.to_string(), "unable to decode the request");
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(
+            source
+                .as_deref()
+                .unwrap_or("")
+                .contains("expected a JSON object"),
+            "{source:?}"
+        );
+    }
+}
