@@ -134,6 +134,49 @@ fn merge_key_after_an_explicit_key_is_read_as_kubectl_reads_it() {
     assert_eq!(r["violations"][0]["line"], 10);
 }
 
+/// Devices, FIFOs and `<(...)` pipes report a size of 0: the 64 MiB limit
+/// must bound the read itself, not only the size in the metadata
+/// (`/dev/zero` used to grow without limit).
+#[test]
+fn endless_inputs_stop_at_the_size_limit_and_other_files_are_reported() {
+    let out = podgate()
+        .args(["scan", "--format", "json", "/dev/zero"])
+        .arg(examples().join("web.yaml"))
+        .stdout_for(2);
+    let v = json_of(&out);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["errors"][0]["file"], "/dev/zero");
+    assert_eq!(v["errors"][0]["message"], "larger than 64 MiB; not read");
+    assert!(!v["results"].as_array().unwrap().is_empty());
+}
+
+/// A FIFO (or `<(helm template .)`) can be read once: the text report
+/// must not open it again for its snippets (that open blocked forever).
+#[test]
+fn text_report_of_a_fifo_does_not_block() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    let fifo = dir.path().join("pods.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, BAD_POD).unwrap())
+    };
+    podgate()
+        .args(["scan", "--no-rules"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "privileged (container \"c\" must not set",
+        ));
+    writer.join().unwrap();
+}
+
 #[test]
 fn missing_path_is_an_input_error() {
     podgate()

@@ -63,6 +63,14 @@ impl Sources {
             if file == "<stdin>" {
                 return None;
             }
+            // Only regular files are read again: a FIFO or `<(...)` pipe
+            // was consumed by the scan (opening it again would block), and
+            // a device could be endless.
+            let regular = std::fs::metadata(file)
+                .is_ok_and(|m| m.is_file() && m.len() <= crate::scan::inputs::MAX_FILE_BYTES);
+            if !regular {
+                return None;
+            }
             std::fs::read_to_string(file)
                 .ok()
                 .map(|t| t.lines().map(str::to_string).collect())

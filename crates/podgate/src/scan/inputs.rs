@@ -96,16 +96,25 @@ fn display(p: &Path) -> String {
 }
 
 fn read_file(p: &Path) -> Input {
-    let name = display(p);
-    let bytes = match std::fs::metadata(p) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => Err(format!(
-            "larger than {} MiB; not read",
-            MAX_FILE_BYTES / 1024 / 1024
-        )),
-        Ok(_) => std::fs::read(p).map_err(|e| format!("cannot read: {e}")),
-        Err(e) => Err(format!("cannot read: {e}")),
-    };
-    Input::new(name, bytes)
+    Input::new(display(p), read_bounded(p))
+}
+
+/// The file's bytes, at most [`MAX_FILE_BYTES`]. The size in the metadata
+/// only rejects large regular files early: devices, FIFOs, `/proc` files
+/// and `<(...)` pipes report 0, so the read itself is bounded too.
+fn read_bounded(p: &Path) -> Result<Vec<u8>, String> {
+    let too_large = || format!("larger than {} MiB; not read", MAX_FILE_BYTES / 1024 / 1024);
+    let file = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    // `len` as a capacity hint only: it is 0 for pipes and may be stale.
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    check_size(buf)
 }
 
 fn is_manifest(p: &Path) -> bool {

@@ -19,7 +19,7 @@
 //! count.
 
 pub mod baseline;
-mod inputs;
+pub(crate) mod inputs;
 mod namespaces;
 
 use std::borrow::Cow;
