@@ -496,20 +496,42 @@ spec:
         .as_str()
         .unwrap()
         .contains("strict"));
-    // Both labels invalid: both are reported.
-    let both = input.replace(
+    // Every label invalid: each is reported, saying what the scan does.
+    let all = input.replace(
         "enforce: strict\n",
-        "enforce: strict\n    pod-security.kubernetes.io/enforce-version: v1.99x\n",
+        "enforce: strict\n    pod-security.kubernetes.io/enforce-version: v1.99x\n    \
+         pod-security.kubernetes.io/warn: nonsense\n",
     );
     let out = podgate()
         .args(["scan", "--format", "json", "-"])
-        .write_stdin(both)
+        .write_stdin(all)
         .stdout_for(2);
     let errors = json_of(&out)["errors"].clone();
-    assert_eq!(errors.as_array().unwrap().len(), 2, "{errors}");
-    assert_eq!(errors[0]["line"], 6);
-    assert_eq!(errors[1]["line"], 7);
-    assert!(errors[1]["message"].as_str().unwrap().contains("v1.99x"));
+    assert_eq!(errors.as_array().unwrap().len(), 3, "{errors}");
+    let lines: Vec<_> = (0..3).map(|i| errors[i]["line"].clone()).collect();
+    assert_eq!(lines, [6, 7, 8]);
+    let messages: Vec<_> = (0..3).map(|i| errors[i]["message"].clone()).collect();
+    assert_eq!(
+        messages[0],
+        "Namespace/app: invalid label pod-security.kubernetes.io/enforce=\"strict\": \
+        must be one of privileged, baseline, restricted (the API server rejects it; pods are \
+        evaluated with restricted, as the admission controller does)"
+    );
+    assert!(
+        messages[1].as_str().unwrap().contains(
+            "=\"v1.99x\": "
+        ) && messages[1].as_str().unwrap().ends_with(
+            "(the API server rejects it; pods are evaluated with latest, as the admission controller does)"
+        ),
+        "{}",
+        messages[1]
+    );
+    assert_eq!(
+        messages[2],
+        "Namespace/app: invalid label pod-security.kubernetes.io/warn=\"nonsense\": \
+        must be one of privileged, baseline, restricted (the API server rejects it; podgate scan \
+        does not use warn and audit labels)"
+    );
 }
 
 #[test]

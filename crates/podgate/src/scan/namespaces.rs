@@ -66,13 +66,23 @@ impl NamespacePolicies {
         let mut problems = Vec::new();
         let level = labels.get(ENFORCE_LEVEL).map(|v| {
             v.parse::<Level>().unwrap_or_else(|e| {
-                problems.push((ENFORCE_LEVEL, v.clone(), e.to_string(), "restricted"));
+                problems.push((
+                    ENFORCE_LEVEL,
+                    v.clone(),
+                    e.to_string(),
+                    "pods are evaluated with restricted, as the admission controller does",
+                ));
                 Level::Restricted
             })
         });
         let version = labels.get(ENFORCE_VERSION).map(|v| {
             v.parse::<Version>().unwrap_or_else(|e| {
-                problems.push((ENFORCE_VERSION, v.clone(), e.to_string(), "latest"));
+                problems.push((
+                    ENFORCE_VERSION,
+                    v.clone(),
+                    e.to_string(),
+                    "pods are evaluated with latest, as the admission controller does",
+                ));
                 Version::LATEST
             })
         });
@@ -84,7 +94,12 @@ impl NamespacePolicies {
                     v.parse::<Level>().err().map(|e| e.to_string())
                 };
                 if let Some(e) = bad {
-                    problems.push((key, v.clone(), e, "ignored by podgate scan"));
+                    problems.push((
+                        key,
+                        v.clone(),
+                        e,
+                        "podgate scan does not use warn and audit labels",
+                    ));
                 }
             }
         }
@@ -93,14 +108,14 @@ impl NamespacePolicies {
             .or_insert((level, version));
         problems
             .into_iter()
-            .map(|(key, value, why, fallback)| {
+            .map(|(key, value, why, consequence)| {
                 let (line, column) = decl.label_lines.get(key).copied().unwrap_or((0, 0));
                 InputError {
                     file: file.to_string(),
                     line,
                     column,
                     message: format!(
-                        "Namespace/{}: invalid label {key}={value:?}: {why} (the API server rejects it; pods are evaluated with {fallback}, as the admission controller does)",
+                        "Namespace/{}: invalid label {key}={value:?}: {why} (the API server rejects it; {consequence})",
                         decl.ns.name
                     ),
                     document: Some(decl.document),
