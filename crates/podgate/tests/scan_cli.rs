@@ -831,6 +831,31 @@ fn serve_reads_exceptions_from_a_podgate_yaml() {
         ));
 }
 
+/// A zero reload period panicked the certificate watcher (the server
+/// stayed ready and never picked up a rotated certificate); zero timeouts
+/// failed every request. They are refused at startup.
+#[test]
+fn serve_refuses_zero_periods_and_timeouts() {
+    for flag in [
+        "--tls-reload-interval",
+        "--default-timeout",
+        "--handshake-timeout",
+        "--idle-timeout",
+    ] {
+        for zero in ["0", "0s", "0ms"] {
+            podgate()
+                .args(["serve", "--insecure-http", "--listen", "127.0.0.1:0"])
+                .args([flag, zero])
+                .timeout(std::time::Duration::from_secs(20))
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(format!(
+                    "invalid value '{zero}' for '{flag} <DURATION>': must be greater than 0"
+                )));
+        }
+    }
+}
+
 #[test]
 fn bad_config_is_reported_with_line_and_suggestion() {
     let dir = assert_fs::TempDir::new().unwrap();

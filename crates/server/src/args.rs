@@ -21,6 +21,15 @@ fn duration(s: &str) -> Result<Duration, String> {
     crate::duration::parse(s)
 }
 
+/// A duration that must not be zero: a zero reload period, request
+/// deadline, handshake or header timeout would make every attempt fail.
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match duration(s)? {
+        d if d.is_zero() => Err("must be greater than 0".to_string()),
+        d => Ok(d),
+    }
+}
+
 /// `podgate serve`: run the HTTPS admission webhook.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ServeArgs {
@@ -42,7 +51,7 @@ pub struct ServeArgs {
     pub insecure_http: bool,
 
     /// How often to check the certificate and key files for changes.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     pub tls_reload_interval: Duration,
 
     /// Admission configuration file (YAML or JSON). Defaults apply without it.
@@ -75,7 +84,7 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
 
     /// Deadline for a review when the API server sends no `?timeout=`.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     pub default_timeout: Duration,
 
     /// After SIGTERM, keep serving (with /readyz failing) this long so that
@@ -88,7 +97,7 @@ pub struct ServeArgs {
     pub shutdown_grace: Duration,
 
     /// Give up on a TLS handshake after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     pub handshake_timeout: Duration,
 
     /// Close an HTTP/1.1 connection that has not sent a complete request
@@ -96,7 +105,7 @@ pub struct ServeArgs {
     /// server's idle timeout (90 s, Go's default) so that the client, never
     /// podgate, closes idle connections: Go does not retry a POST that
     /// races with a server-side close.
-    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = positive_duration)]
     pub idle_timeout: Duration,
 
     /// Tokio worker threads (0: one per core).

@@ -158,7 +158,9 @@ impl CertStore {
         interval: std::time::Duration,
         metrics: Arc<crate::metrics::Metrics>,
     ) {
-        let mut tick = tokio::time::interval(interval);
+        // `interval` panics on zero (the flag refuses 0; a library caller
+        // gets the shortest useful period instead).
+        let mut tick = tokio::time::interval(interval.max(std::time::Duration::from_millis(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
