@@ -52,6 +52,26 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// Upstream `Policy.FullyPrivileged`: every mode is privileged.
+    pub fn fully_privileged(&self) -> bool {
+        [self.enforce, self.audit, self.warn]
+            .iter()
+            .all(|lv| lv.level == Level::Privileged)
+    }
+
+    /// Upstream `Policy.Equivalent`: each mode is equivalent, that is both
+    /// privileged (at any version) or the same level and version.
+    pub fn equivalent(&self, other: &Policy) -> bool {
+        let same = |a: LevelVersion, b: LevelVersion| {
+            (a.level == Level::Privileged && b.level == Level::Privileged) || a == b
+        };
+        same(self.enforce, other.enforce)
+            && same(self.audit, other.audit)
+            && same(self.warn, other.warn)
+    }
+}
+
 /// A `field.Error` of the kinds upstream produces here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {

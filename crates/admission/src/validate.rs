@@ -19,9 +19,11 @@ use crate::outcome::{
     Decision, EvalMode, Feature, FeatureHit, OperationLabel, Outcome, SubresourceLabel,
 };
 use crate::policy::{
-    aggregate, bad_request_response, forbidden_response, internal_error_response, invalid_response,
-    policy_to_evaluate, FieldError, Policy, AUDIT_VIOLATIONS_ANNOTATION,
-    ENFORCED_POLICY_ANNOTATION, ERROR_ANNOTATION, EXEMPTION_REASON_ANNOTATION,
+    aggregate, bad_request_response, forbidden_response, go_quote, internal_error_response,
+    invalid_response, policy_to_evaluate, FieldError, Policy, AUDIT_LEVEL_LABEL,
+    AUDIT_VERSION_LABEL, AUDIT_VIOLATIONS_ANNOTATION, ENFORCED_POLICY_ANNOTATION,
+    ENFORCE_LEVEL_LABEL, ENFORCE_VERSION_LABEL, ERROR_ANNOTATION, EXEMPTION_REASON_ANNOTATION,
+    WARN_LEVEL_LABEL, WARN_VERSION_LABEL,
 };
 use crate::resource::{decode_pod, extract_template, Resource};
 use crate::review::{AdmissionRequest, AdmissionResponse};
@@ -117,6 +119,9 @@ impl Admission {
                     out.decision = Decision::Deny;
                     return invalid(&new_errs);
                 }
+                if self.exempt_namespace(&r.namespace) {
+                    return self.exempt_namespace_warning(&name, &new_policy, &labels, out);
+                }
                 AdmissionResponse::allowed()
             }
             _ => {
@@ -150,14 +155,60 @@ impl Admission {
                     return AdmissionResponse::allowed();
                 }
                 if self.exempt_namespace(&r.namespace) {
-                    out.decision = Decision::Exempt;
-                    return exempt_response("namespace");
+                    return self.exempt_namespace_warning(&name, &new_policy, &labels, out);
                 }
                 let mut resp = AdmissionResponse::allowed();
                 resp.warnings = self.evaluate_pods_in_namespace(&name, new_policy.enforce, now);
                 resp
             }
         }
+    }
+
+    /// Upstream `exemptNamespaceWarning`: allowed, with a warning when an
+    /// exempt namespace is given labels for a policy that is neither fully
+    /// privileged nor equivalent to the defaults; it names each mode that is
+    /// not privileged and has a level or version label of its own.
+    fn exempt_namespace_warning(
+        &self,
+        name: &str,
+        policy: &Policy,
+        labels: &BTreeMap<String, String>,
+        out: &mut Outcome,
+    ) -> AdmissionResponse {
+        out.decision = Decision::Exempt;
+        let mut resp = AdmissionResponse::allowed();
+        if policy.fully_privileged() || policy.equivalent(&self.defaults) {
+            return resp;
+        }
+        let modes = [
+            (
+                "enforce",
+                policy.enforce,
+                ENFORCE_LEVEL_LABEL,
+                ENFORCE_VERSION_LABEL,
+            ),
+            (
+                "audit",
+                policy.audit,
+                AUDIT_LEVEL_LABEL,
+                AUDIT_VERSION_LABEL,
+            ),
+            ("warn", policy.warn, WARN_LEVEL_LABEL, WARN_VERSION_LABEL),
+        ];
+        let parts: Vec<String> = modes
+            .iter()
+            .filter(|(_, lv, level_label, version_label)| {
+                lv.level != Level::Privileged
+                    && (labels.contains_key(*level_label) || labels.contains_key(*version_label))
+            })
+            .map(|(mode, lv, _, _)| format!("{mode}={lv}"))
+            .collect();
+        resp.warnings.push(format!(
+            "namespace {} is exempt from Pod Security, and the policy ({}) will be ignored",
+            go_quote(name),
+            parts.join(", ")
+        ));
+        resp
     }
 
     /// Upstream `EvaluatePodsInNamespace`: dry-run the new enforce level
@@ -312,7 +363,7 @@ impl Admission {
                 out.errors.push(true);
                 out.decision = Decision::Error;
                 return internal_error_response(
-                    &format!("failed to lookup namespace {}", r.namespace),
+                    &format!("failed to lookup namespace {}", go_quote(&r.namespace)),
                     &e,
                 );
             }
@@ -387,7 +438,7 @@ impl Admission {
             Err(e) => {
                 return error(
                     out,
-                    format!("failed to lookup namespace {}: {e}", r.namespace),
+                    format!("failed to lookup namespace {}: {e}", go_quote(&r.namespace)),
                 )
             }
         };

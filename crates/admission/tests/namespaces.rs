@@ -157,12 +157,123 @@ fn exempt_namespaces_are_not_dry_run() {
     );
     let req = Req::namespace("UPDATE", "team-a", &[("enforce", "restricted")], None);
     let (resp, out) = validate(&adm, &req);
+    // Upstream's `exemptNamespaceWarning` instead of the pods' violations.
     assert_eq!(
         resp,
         json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true,
-                             "auditAnnotations": {"exempt": "namespace"}})
+               "warnings": ["namespace \"team-a\" is exempt from Pod Security, and the policy (enforce=restricted:latest) will be ignored"]})
     );
     assert_eq!(out.decision, Decision::Exempt);
+    assert!(
+        !out.exempt,
+        "upstream records no exemption metric for namespaces"
+    );
+}
+
+/// Upstream `exemptNamespaceWarning` (Kubernetes 1.25+), on create and on an
+/// update that tightens enforce: only the modes that are not privileged and
+/// have a label of their own are named; nothing when the policy is fully
+/// privileged or equivalent to the configured defaults.
+#[test]
+fn labelling_an_exempt_namespace_warns_that_the_policy_is_ignored() {
+    let adm = admission_with(
+        json!({"defaults": {"enforce": "baseline"}, "exemptions": {"namespaces": ["kube-system"]}}),
+        cluster(&[]),
+    );
+    let warnings = |op: &'static str, labels: &[(&str, &str)], old: Option<&[(&str, &str)]>| {
+        let (resp, out) = validate(&adm, &Req::namespace(op, "kube-system", labels, old));
+        assert_eq!(resp["allowed"], true);
+        assert!(resp.get("auditAnnotations").is_none(), "{resp}");
+        assert!(resp.get("status").is_none(), "{resp}");
+        assert_eq!(out.decision, Decision::Exempt);
+        resp["warnings"].clone()
+    };
+    let ignored = |policy: &str| {
+        json!([format!(
+            "namespace \"kube-system\" is exempt from Pod Security, and the policy ({policy}) will be ignored"
+        )])
+    };
+    assert_eq!(
+        warnings(
+            "CREATE",
+            &[("warn", "restricted"), ("audit", "baseline")],
+            None
+        ),
+        ignored("audit=baseline:latest, warn=restricted:latest")
+    );
+    // enforce comes from the defaults (no label of its own): not named.
+    assert_eq!(
+        warnings(
+            "CREATE",
+            &[("warn-version", "v1.30"), ("warn", "baseline")],
+            None
+        ),
+        ignored("warn=baseline:v1.30")
+    );
+    assert_eq!(
+        warnings("UPDATE", &[("enforce", "restricted")], Some(&[])),
+        ignored("enforce=restricted:latest")
+    );
+    assert_eq!(
+        warnings(
+            "UPDATE",
+            &[("enforce", "restricted"), ("enforce-version", "v1.29")],
+            Some(&[("enforce", "baseline")])
+        ),
+        ignored("enforce=restricted:v1.29")
+    );
+    // No warning: the same policy as the defaults, a fully privileged one,
+    // or an update that does not tighten enforce.
+    assert_eq!(
+        warnings("CREATE", &[("enforce", "baseline")], None),
+        Value::Null
+    );
+    assert_eq!(
+        warnings(
+            "CREATE",
+            &[("enforce", "baseline"), ("enforce-version", "latest")],
+            None
+        ),
+        Value::Null
+    );
+    let none: &[(&str, &str)] = &[];
+    let admp = admission_with(
+        json!({"exemptions": {"namespaces": ["kube-system"]}}),
+        cluster(&[]),
+    );
+    let (resp, _) = validate(
+        &admp,
+        &Req::namespace("CREATE", "kube-system", &[("enforce", "privileged")], None),
+    );
+    assert_eq!(
+        resp,
+        json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true})
+    );
+    let (resp, _) = validate(&admp, &Req::namespace("CREATE", "kube-system", none, None));
+    assert_eq!(
+        resp,
+        json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true})
+    );
+    let (resp, out) = validate(
+        &adm,
+        &Req::namespace(
+            "UPDATE",
+            "kube-system",
+            &[("enforce", "baseline"), ("warn", "restricted")],
+            Some(&[("enforce", "restricted")]),
+        ),
+    );
+    assert_eq!(
+        resp,
+        json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true})
+    );
+    assert_eq!(out.decision, Decision::Allow);
+    // A namespace that is not exempt gets no such warning on create.
+    let (resp, _) = validate(
+        &adm,
+        &Req::namespace("CREATE", "team-a", &[("enforce", "restricted")], None),
+    );
+    assert!(resp.get("warnings").is_none(), "{resp}");
 }
 
 #[test]

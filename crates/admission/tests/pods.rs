@@ -332,12 +332,12 @@ fn unknown_namespace_fails_closed_for_pods() {
     let (resp, out) = validate(&adm, &Req::pod("CREATE", "ghost", restricted_pod("web")));
     assert_eq!(
         resp["status"],
-        json!({"metadata": {}, "status": "Failure", "message": "Internal error occurred: failed to lookup namespace ghost",
-               "reason": "InternalError", "details": {"causes": [{"message": "failed to lookup namespace ghost"}]}, "code": 500})
+        json!({"metadata": {}, "status": "Failure", "message": "Internal error occurred: failed to lookup namespace \"ghost\"",
+               "reason": "InternalError", "details": {"causes": [{"message": "failed to lookup namespace \"ghost\""}]}, "code": 500})
     );
     assert_eq!(
         resp["auditAnnotations"],
-        json!({"error": "Internal error occurred: failed to lookup namespace ghost: namespaces \"ghost\" not found"})
+        json!({"error": "Internal error occurred: failed to lookup namespace \"ghost\": namespaces \"ghost\" not found"})
     );
     assert_eq!(
         (out.decision, out.errors.clone()),

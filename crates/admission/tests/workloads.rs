@@ -171,7 +171,7 @@ fn workloads_fail_open() {
     assert_eq!(resp["allowed"], true);
     assert_eq!(
         resp["auditAnnotations"]["error"],
-        "failed to lookup namespace ghost: namespaces \"ghost\" not found"
+        "failed to lookup namespace \"ghost\": namespaces \"ghost\" not found"
     );
 }
 

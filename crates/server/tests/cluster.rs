@@ -223,7 +223,7 @@ async fn reflector_and_pod_lister_against_a_fake_api_server() {
     assert_eq!(r["status"]["code"], 500, "{r}");
     assert_eq!(
         r["auditAnnotations"]["error"],
-        "Internal error occurred: failed to lookup namespace gone: namespaces \"gone\" not found",
+        "Internal error occurred: failed to lookup namespace \"gone\": namespaces \"gone\" not found",
         "{r}"
     );
 
