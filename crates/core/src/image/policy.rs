@@ -47,7 +47,10 @@
 //! `name:tag` form is not offered, because the runtime pulls by digest and the
 //! tag is only a label; `docker.io/library/nginx:1.25` then does not allow
 //! `nginx:1.25@sha256:...`, while `docker.io/library/nginx:1.25@*` does. The
-//! deny-list is offered every form.
+//! deny-list is offered every form. A pattern whose tag is only `*`
+//! (`nginx:*`, `ghcr.io/org/*:*`) means the repository with any tag, so it
+//! also matches a reference pinned by digest alone (`nginx@sha256:...`,
+//! whose tag is unknown); `redis:7.*` does not.
 //!
 //! The part of an image pattern before its first `/` is matched against the
 //! registry only: it is lowercased, `**` in it acts as `*`, and it cannot
@@ -336,14 +339,28 @@ pub fn matches_image_pattern(patterns: &[String], image: &str) -> bool {
         .is_ok_and(|r| first_image_match(patterns, &image_forms(&r, false)).is_some())
 }
 
+/// `forms[0]` is the bare name (see [`image_forms`]).
 fn first_image_match<'a>(patterns: &'a [String], forms: &[String]) -> Option<&'a str> {
     patterns
         .iter()
         .find(|p| {
             let g = Glob::image(p);
             forms.iter().any(|f| g.matches(f))
+                || any_tag_repository(p)
+                    .is_some_and(|repo| forms.first().is_some_and(|n| Glob::image(repo).matches(n)))
         })
         .map(String::as_str)
+}
+
+/// The repository part of a pattern whose tag is just `*` (`busybox:*`,
+/// `ghcr.io/org/*:*`): such a pattern means the repository whatever its
+/// tag, so it also matches a reference pinned by digest alone, whose tag is
+/// unknown (`busybox@sha256:...` must not escape `deniedImages:
+/// ["busybox:*"]`). Patterns with more in the tag (`redis:7.*`) do not.
+fn any_tag_repository(p: &str) -> Option<&str> {
+    let repo = p.strip_suffix(":*")?;
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    (!repo.is_empty() && !last.contains([':', '@'])).then_some(repo)
 }
 
 fn has_wildcard(s: &str) -> bool {
@@ -965,6 +982,50 @@ mod tests {
         }
         // A wildcard in the name keeps the old rule: name the registry.
         assert!(check_image_pattern("ngin*:1").is_err());
+    }
+
+    /// A reference pinned by digest alone has no known tag: a pattern for
+    /// "any tag" must still match it, or pinning by digest (which
+    /// `requireDigest` asks for) would turn a deny into an allow.
+    #[test]
+    fn any_tag_patterns_match_references_pinned_by_digest_alone() {
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let deny = ImagePolicy {
+            denied_images: v(&["busybox:*", "ghcr.io/evil/*:*", "redis:7.*"]),
+            ..Default::default()
+        };
+        assert!(deny.validate().is_ok());
+        for image in [
+            format!("busybox@{d}"),
+            format!("docker.io/library/busybox@{d}"),
+            format!("busybox:1.36@{d}"),
+            format!("ghcr.io/evil/tool@{d}"),
+        ] {
+            assert_eq!(codes(&deny, &image), [ImageDenied], "{image}");
+        }
+        // A specific tag pattern cannot know a digest-only reference's tag.
+        assert!(codes(&deny, &format!("redis@{d}")).is_empty());
+        // Still never another repository or registry.
+        for image in [
+            format!("busyboxx@{d}"),
+            format!("evil.io/busybox@{d}"),
+            format!("ghcr.io/evil/nested/tool@{d}"),
+            format!("ghcr.io/good/tool@{d}"),
+        ] {
+            assert!(codes(&deny, &image).is_empty(), "{image}");
+        }
+        let allow = ImagePolicy {
+            allowed_images: v(&["nginx:*", "redis:7.*"]),
+            ..Default::default()
+        };
+        assert!(codes(&allow, &format!("nginx@{d}")).is_empty());
+        assert_eq!(codes(&allow, &format!("redis@{d}")), [ImageNotAllowed]);
+        assert_eq!(any_tag_repository("busybox:*"), Some("busybox"));
+        assert_eq!(any_tag_repository("host:5000/app:*"), Some("host:5000/app"));
+        assert_eq!(any_tag_repository("localhost:*"), Some("localhost"));
+        assert_eq!(any_tag_repository("redis:7.*"), None);
+        assert_eq!(any_tag_repository("app@sha256:*"), None);
+        assert_eq!(any_tag_repository(":*"), None);
     }
 
     #[test]
