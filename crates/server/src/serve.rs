@@ -158,11 +158,13 @@ async fn sources(args: &ServeArgs) -> anyhow::Result<Sources> {
         #[cfg(not(feature = "cluster"))]
         bail!("this build has no cluster support (build with the `cluster` feature) — use --namespaces FILE");
     }
-    tracing::warn!(
-        "no namespace source (--namespaces, --kubeconfig or --in-cluster): namespace labels are unknown"
-    );
-    let empty = Arc::new(FileSource::default());
-    Ok((empty.clone(), empty, Arc::new(AtomicBool::new(true))))
+    // Without labels every pod review would fail its namespace lookup (500,
+    // and with `failurePolicy: Fail` every pod in the cluster denied) while
+    // the webhook looked ready: refuse to start instead.
+    bail!(
+        "no namespace source: pass --in-cluster, --kubeconfig FILE, or --namespaces FILE \
+         (Namespace objects; an empty file such as /dev/null for none)"
+    )
 }
 
 /// A bound, not yet running server.

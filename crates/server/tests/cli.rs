@@ -127,6 +127,7 @@ async fn run_certs_writes_a_usable_pair() {
         Some(out.join("tls.key")),
     );
     args.shutdown_grace = Duration::from_secs(1);
+    args.namespaces = Some("/dev/null".into());
     let server = Server::bind(&args).await.unwrap();
     let addr = server.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -154,11 +155,29 @@ async fn run_certs_writes_a_usable_pair() {
     task.await.unwrap().unwrap();
 }
 
+/// Without namespace labels every pod review fails its namespace lookup
+/// (and with `failurePolicy: Fail` every pod is denied) while the webhook
+/// looks ready: serve refuses to start. An empty file means "no namespaces".
+#[tokio::test]
+async fn serve_refuses_to_start_without_a_namespace_source() {
+    install_provider();
+    let mut args = ServeArgs::new("127.0.0.1:0".parse().unwrap(), None, None);
+    let err = format!("{:#}", Server::bind(&args).await.err().unwrap());
+    assert_eq!(
+        err,
+        "no namespace source: pass --in-cluster, --kubeconfig FILE, or --namespaces FILE \
+         (Namespace objects; an empty file such as /dev/null for none)"
+    );
+    args.namespaces = Some("/dev/null".into());
+    assert!(Server::bind(&args).await.is_ok());
+}
+
 #[tokio::test]
 async fn insecure_http_serves_plain_http() {
     install_provider();
-    let args = ServeArgs::new("127.0.0.1:0".parse().unwrap(), None, None);
+    let mut args = ServeArgs::new("127.0.0.1:0".parse().unwrap(), None, None);
     assert!(args.insecure_http);
+    args.namespaces = Some("/dev/null".into());
     let server = Server::bind(&args).await.unwrap();
     let addr = server.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
