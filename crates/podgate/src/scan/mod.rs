@@ -291,6 +291,21 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     Ok(exit_code(&report))
 }
 
+/// Whether a finding of `severity` fails the run (exit 1) under the fail
+/// threshold `fail_on` (`--fail-on` / `failOn`): the one place this is
+/// decided, for the exit code, `summary.failing_findings` and the JUnit
+/// report. Pod Security violations always fail.
+pub fn fails_run(fail_on: Option<Severity>, severity: Severity) -> bool {
+    fail_on.is_some_and(|t| severity >= t)
+}
+
+impl ScanReport {
+    /// Whether finding `f` fails the run (see [`fails_run`]).
+    pub fn finding_fails(&self, f: &FindingOut) -> bool {
+        fails_run(self.fail_on, f.severity)
+    }
+}
+
 pub fn exit_code(report: &ScanReport) -> u8 {
     if !report.errors.is_empty() {
         2
@@ -435,7 +450,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     summary.failing_findings = results
         .iter()
         .flat_map(|r| &r.findings)
-        .filter(|f| settings.fail_on.is_some_and(|t| f.severity >= t))
+        .filter(|f| fails_run(settings.fail_on, f.severity))
         .count();
     summary.suppressed = results.iter().map(|r| r.suppressed.len()).sum();
 
