@@ -1067,3 +1067,65 @@ fn an_earlier_file_s_namespace_wins_over_one_before_the_pods_in_their_file() {
         "{q:#}"
     );
 }
+
+/// Trial finding 10: control characters from manifests (names, images,
+/// snippets, file names, error messages) are escaped in text output and on
+/// stderr; podgate's own colour codes still work.
+#[test]
+fn control_characters_from_manifests_are_escaped_in_text_output() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    // The name, the container name and the raw line (a comment) carry ESC,
+    // BEL, CR, DEL and a C1 CSI.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: \"ab\\u001b[31mRED\\u001b]0;title\\u0007\"}\n\
+               spec: {hostPID: true, containers: [{name: \"c\\r\\u001b[2K\\u007f\\u009b\", image: \"x:1\"}]} # \x1b[2J\n";
+    dir.child("e.yaml").write_str(pod).unwrap();
+    // An error message quoting the input, in a file whose name has an ESC.
+    dir.child("bad\x1b[1m.yaml")
+        .write_str("kind: Pod\nmetadata: {name: \"\x1b[5m\"\nspec: [\n")
+        .unwrap();
+    let raw_controls = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect::<String>()
+    };
+    for format in ["text", "json"] {
+        let out = podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--no-rules", "--no-color", "--format", format, "."])
+            .assert()
+            .code(2);
+        let out = out.get_output();
+        assert_eq!(raw_controls(&out.stderr), "", "{format} stderr");
+        if format == "text" {
+            let text = String::from_utf8(out.stdout.clone()).unwrap();
+            assert_eq!(raw_controls(&out.stdout), "", "{text}");
+            assert!(
+                text.contains("Pod/ab\\x1b[31mRED\\x1b]0;title\\x07 denied"),
+                "{text}"
+            );
+            assert!(text.contains("container \"c\\r\\x1b[2K\\x7f\\u{9b}\""), "{text}");
+            assert!(text.contains("# \\x1b[2J"), "{text}");
+            assert!(text.contains("bad\\x1b[1m.yaml"), "{text}");
+        } else {
+            // JSON escapes them itself and keeps the real values.
+            let v = json_of(&out.stdout);
+            assert_eq!(v["results"][0]["name"], "ab\x1b[31mRED\x1b]0;title\x07");
+        }
+    }
+    // Colour still works: podgate's own escape sequences are written, and
+    // they are the only ones.
+    let report = podgate::scan::scan(
+        vec![podgate::scan::Input::new("e.yaml", Ok(pod.as_bytes().to_vec()))],
+        &podgate::scan::ScanSettings::default(),
+    );
+    let mut buf = Vec::new();
+    podgate::report::text::write(&mut buf, &report, true).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.contains("\x1b[1;31mdenied\x1b[0m"), "{text}");
+    let mut stripped = text.clone();
+    for code in ["1;31", "32", "1", "2", "33", "0"] {
+        stripped = stripped.replace(&format!("\x1b[{code}m"), "");
+    }
+    assert_eq!(raw_controls(stripped.as_bytes()), "", "{text}");
+}

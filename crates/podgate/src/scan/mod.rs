@@ -345,10 +345,10 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
                     let _ = writeln!(
                         err,
                         "error: {}:{}:{}: {}",
-                        path.display(),
+                        report::text::escape(&path.display().to_string()),
                         e.line,
                         e.column,
-                        e.message
+                        report::text::escape(&e.message)
                     );
                 }
                 return Ok(Err(2));
