@@ -261,6 +261,82 @@ fn sarif_has_one_result_per_violation_and_finding() {
     assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
 }
 
+/// Trial finding 14: waived violations and findings keep the position of
+/// their field, in JSON (`line`, `column`) and SARIF, exactly where the
+/// same item is reported when it is not waived.
+#[test]
+fn suppressed_items_keep_the_position_of_their_field() {
+    let yaml = br#"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  template:
+    spec:
+      hostPID: true
+      hostNetwork: true
+      containers:
+      - name: ne
+        image: quay.io/prometheus/node-exporter:v1.8.0
+        ports: [{containerPort: 9100, hostPort: 9100}]
+"#;
+    let scan_with = |config: &[u8]| {
+        let settings = ScanSettings {
+            config: podgate_core::config::Config::parse(config).unwrap(),
+            ..ScanSettings::default()
+        };
+        scan::scan(vec![Input::new("m.yaml", Ok(yaml.to_vec()))], &settings)
+    };
+    let plain = scan_with(b"{}");
+    let waived = scan_with(
+        b"exceptions:\n- {reason: r, checks: [hostNamespaces, 'pss:*', 'rule:*']}\n",
+    );
+    let (p, w) = (&plain.results[0], &waived.results[0]);
+    assert!(w.violations.is_empty() && w.findings.is_empty());
+    let mut expected: Vec<(String, String, u32, u32)> = p
+        .violations
+        .iter()
+        .map(|v| (v.check.as_str().to_string(), v.field.clone(), v.line, v.column))
+        .chain(
+            p.findings
+                .iter()
+                .map(|f| (f.rule.to_string(), f.field.clone(), f.line, f.column)),
+        )
+        .collect();
+    let mut got: Vec<_> = w
+        .suppressed
+        .iter()
+        .map(|s| (s.id.clone(), s.field.clone(), s.line, s.column))
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    let at = |id: &str| got.iter().find(|g| g.0 == id).map(|g| (g.2, g.3)).unwrap();
+    assert_eq!(at("hostPorts").0, 12, "{got:?}");
+    assert_eq!(at("hostNamespaces").0, 8, "{got:?}");
+
+    // JSON: `line` and `column` next to `field`.
+    let json = serde_json::to_value(&waived).unwrap();
+    let host_ports = json["results"][0]["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "hostPorts")
+        .unwrap();
+    let (line, column) = at("hostPorts");
+    assert_eq!(host_ports["line"].as_u64(), Some(u64::from(line)));
+    assert_eq!(host_ports["column"].as_u64(), Some(u64::from(column)));
+    // SARIF: the suppressed result is at the field, not the resource start.
+    let log = sarif_of(&waived);
+    for r in log["runs"][0]["results"].as_array().unwrap() {
+        assert!(r["suppressions"].is_array());
+        let id = r["ruleId"].as_str().unwrap();
+        let s = w.suppressed.iter().find(|s| s.id == id).unwrap();
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"].as_u64(), Some(u64::from(s.line)), "{id}");
+        assert_eq!(region["startColumn"].as_u64(), Some(u64::from(s.column)), "{id}");
+    }
+}
+
 #[test]
 fn sarif_fingerprints_ignore_file_and_line_but_not_the_field() {
     let a = manifests().join("multi-doc.yaml");

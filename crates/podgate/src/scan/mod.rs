@@ -104,6 +104,9 @@ pub struct SuppressedOut {
     /// Check or rule ID.
     pub id: String,
     pub field: String,
+    /// Where the field is, as for unsuppressed violations and findings.
+    pub line: u32,
+    pub column: u32,
     /// `exception`, `annotation` or `baseline`.
     pub by: &'static str,
     pub reason: String,
@@ -749,6 +752,8 @@ fn evaluate_one(
             |by: &'static str, reason: String, exception: Option<usize>| SuppressedOut {
                 id: id.to_string(),
                 field: loc.field.clone(),
+                line: loc.pos.line,
+                column: loc.pos.column,
                 by,
                 reason,
                 exception,
