@@ -1129,3 +1129,40 @@ fn control_characters_from_manifests_are_escaped_in_text_output() {
     }
     assert_eq!(raw_controls(stripped.as_bytes()), "", "{text}");
 }
+
+/// Trial finding 13: `podgate.io/ignore` takes the prefixed forms of
+/// exception `checks` (`pss:*`, `rule:*`, `image:<code>`), split at the
+/// colon after the ID.
+#[test]
+fn inline_suppressions_take_prefixed_ids() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("podgate.yaml")
+        .write_str("imagePolicy: {denyLatest: true}\n")
+        .unwrap();
+    dir.child("p.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    \
+             podgate.io/ignore: \"rule:*: all rules; pss:*: legacy; image:LatestTag: pinned in Q3\"\n\
+             spec: {hostPID: true, containers: [{name: c, image: \"nginx:latest\"}]}\n",
+        )
+        .unwrap();
+    let out = podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "p.yaml"])
+        .stdout_for(0);
+    let v = json_of(&out);
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let r = &v["results"][0];
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]));
+    assert_eq!(r["findings"], serde_json::json!([]), "{r}");
+    let by: Vec<(&str, &str)> = r["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    assert!(by.contains(&("hostNamespaces", "legacy")), "{by:?}");
+    assert!(by.contains(&("image-policy", "pinned in Q3")), "{by:?}");
+    assert!(by.iter().any(|(_, reason)| *reason == "all rules"), "{by:?}");
+}

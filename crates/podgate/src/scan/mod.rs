@@ -31,8 +31,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use podgate_core::config::{
-    ignore_entry_problem, parse_ignore_annotation, Config, Date, Exceptions, FindingId, Subject,
-    IGNORE_ANNOTATION,
+    ignore_entry_problem, ignore_target, parse_ignore_annotation, Config, Date, ExceptionTarget,
+    Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
 };
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
@@ -734,12 +734,15 @@ fn evaluate_one(
         images,
     };
     let exceptions_here = exceptions.select(&subject);
-    let inline: Vec<(String, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
+    // Entries that waive nothing (unknown ID, no reason) were reported by
+    // `inline_entry_errors`.
+    let inline: Vec<(ExceptionTarget, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
         [&p.object_annotations, &p.pod.metadata.annotations]
             .iter()
             .filter_map(|a| a.get(IGNORE_ANNOTATION))
             .flat_map(|v| parse_ignore_annotation(v))
             .filter(|(_, reason)| !reason.is_empty())
+            .filter_map(|(id, reason)| Some((ignore_target(&id).ok()?, reason)))
             .collect()
     } else {
         Vec::new()
@@ -764,7 +767,7 @@ fn evaluate_one(
             suppressed.push(suppressed_by("exception", reason, Some(i)));
             return true;
         }
-        if let Some((_, reason)) = inline.iter().find(|(k, _)| k == id || k == "*") {
+        if let Some((_, reason)) = inline.iter().find(|(t, _)| t.covers(finding)) {
             suppressed.push(suppressed_by("annotation", reason.clone(), None));
             return true;
         }
