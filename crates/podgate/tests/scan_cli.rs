@@ -1166,3 +1166,26 @@ fn inline_suppressions_take_prefixed_ids() {
     assert!(by.contains(&("image-policy", "pinned in Q3")), "{by:?}");
     assert!(by.iter().any(|(_, reason)| *reason == "all rules"), "{by:?}");
 }
+
+/// The README's text sample is real output of `podgate scan examples/`
+/// (trial finding 17): every line of it, in order, except the `...` that
+/// stands for what is left out.
+#[test]
+fn readme_text_sample_is_real_output() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme.split("### Text output").nth(1).unwrap();
+    let sample = section.split("```").nth(1).unwrap();
+    let out = podgate()
+        .current_dir(&root)
+        .args(["scan", "--no-color", "examples/"])
+        .stdout_for(1);
+    let out = String::from_utf8(out).unwrap();
+    let mut lines = out.lines();
+    for want in sample.lines().filter(|l| !l.is_empty() && l.trim() != "...") {
+        assert!(
+            lines.any(|l| l == want),
+            "README line not in the output (in order): {want:?}\n{out}"
+        );
+    }
+}
