@@ -1189,3 +1189,67 @@ fn readme_text_sample_is_real_output() {
         );
     }
 }
+
+/// Trial finding 11: `--namespace NS` is the namespace of objects without
+/// one (rendered Helm charts), for namespace labels, exceptions and reports;
+/// objects with a namespace keep theirs.
+#[test]
+fn namespace_flag_defaults_the_namespace_of_objects_without_one() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("ns.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n  \
+             labels: {pod-security.kubernetes.io/enforce: baseline}\n",
+        )
+        .unwrap();
+    // Runs as root: allowed at baseline, denied at restricted.
+    let pod = |name: &str, ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}{ns}}}\n\
+             spec: {{containers: [{{name: c, image: \"x:1\"}}]}}\n"
+        )
+    };
+    dir.child("a.yaml").write_str(&pod("plain", "")).unwrap();
+    dir.child("b.yaml")
+        .write_str(&pod("own", ", namespace: other"))
+        .unwrap();
+    dir.child("podgate.yaml")
+        .write_str(
+            "exceptions:\n- {reason: r, namespaces: [monitoring], names: [plain], checks: ['rule:*']}\n",
+        )
+        .unwrap();
+    let run = |extra: &[&str], code| {
+        let out = podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--format", "json"])
+            .args(extra)
+            .args(["ns.yaml", "a.yaml", "b.yaml"])
+            .stdout_for(code);
+        json_of(&out)
+    };
+    let v = run(&[], 1);
+    let plain = &v["results"][0];
+    assert_eq!((plain["name"].as_str(), plain["namespace"].as_str()), (Some("plain"), Some("")));
+    assert_eq!(plain["allowed"], false);
+    assert_eq!(plain["suppressed"], serde_json::json!([]));
+
+    for flag in ["--namespace=monitoring", "-nmonitoring"] {
+        let v = run(&[flag], 1);
+        let plain = &v["results"][0];
+        assert_eq!(plain["namespace"], "monitoring");
+        assert_eq!(plain["level"], "baseline");
+        assert_eq!(plain["level_source"], "namespace");
+        assert_eq!(plain["allowed"], true, "{plain}");
+        assert_eq!(plain["findings"], serde_json::json!([]), "{plain}");
+        assert!(!plain["suppressed"].as_array().unwrap().is_empty());
+        // An object with a namespace keeps it (and the default policy).
+        let own = &v["results"][1];
+        assert_eq!(own["namespace"], "other");
+        assert_eq!(own["allowed"], false);
+    }
+    podgate()
+        .args(["scan", "--namespace", "Bad_NS", "x.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a namespace name"));
+}

@@ -204,6 +204,8 @@ pub struct ScanSettings {
     /// even without `baseline`: `--write-baseline` records them.
     pub baseline_keys: bool,
     pub report_unused_exceptions: bool,
+    /// `--namespace`: the namespace of objects without `metadata.namespace`.
+    pub default_namespace: Option<String>,
 }
 
 impl Default for ScanSettings {
@@ -220,6 +222,7 @@ impl Default for ScanSettings {
             baseline: BTreeSet::new(),
             baseline_keys: false,
             report_unused_exceptions: false,
+            default_namespace: None,
         }
     }
 }
@@ -374,6 +377,7 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
         baseline_keys: args.write_baseline.is_some(),
         baseline,
         report_unused_exceptions: args.unused_exceptions,
+        default_namespace: args.namespace.clone(),
         config,
     }))
 }
@@ -549,7 +553,7 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         let mut pods = Vec::new();
         for found in workload::find(&doc.value) {
             match found {
-                Found::Pod(p) => pods.push(*p),
+                Found::Pod(p) => pods.push(with_default_namespace(*p, pass.settings)),
                 Found::Namespace(ns) => {
                     let decl = namespaces::NamespaceDecl::new(ns, &doc.positions, doc.index);
                     if labels_matter {
@@ -613,11 +617,24 @@ fn evaluate_again(
         };
         for found in workload::find(&doc.value) {
             if let Found::Pod(p) = found {
+                let p = with_default_namespace(*p, pass.settings);
                 results.push(evaluate_one(file, &d, &p, policies, pass));
             }
         }
     }
     results
+}
+
+/// A pod of an object without `metadata.namespace` is in `--namespace`,
+/// as `kubectl apply -n` would put it: namespace labels, exceptions,
+/// baselines and reports all see that namespace.
+fn with_default_namespace(mut p: FoundPod, settings: &ScanSettings) -> FoundPod {
+    if p.namespace.is_empty() {
+        if let Some(ns) = &settings.default_namespace {
+            p.namespace.clone_from(ns);
+        }
+    }
+    p
 }
 
 /// Added to read errors of a file that contains `{{`.
