@@ -143,7 +143,8 @@ fn parse_level(s: &str) -> Result<Level, String> {
 /// requires.
 fn parse_namespace(s: &str) -> Result<String, String> {
     let ok = (1..=63).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if ok {

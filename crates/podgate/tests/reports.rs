@@ -287,15 +287,21 @@ spec:
         scan::scan(vec![Input::new("m.yaml", Ok(yaml.to_vec()))], &settings)
     };
     let plain = scan_with(b"{}");
-    let waived = scan_with(
-        b"exceptions:\n- {reason: r, checks: [hostNamespaces, 'pss:*', 'rule:*']}\n",
-    );
+    let waived =
+        scan_with(b"exceptions:\n- {reason: r, checks: [hostNamespaces, 'pss:*', 'rule:*']}\n");
     let (p, w) = (&plain.results[0], &waived.results[0]);
     assert!(w.violations.is_empty() && w.findings.is_empty());
     let mut expected: Vec<(String, String, u32, u32)> = p
         .violations
         .iter()
-        .map(|v| (v.check.as_str().to_string(), v.field.clone(), v.line, v.column))
+        .map(|v| {
+            (
+                v.check.as_str().to_string(),
+                v.field.clone(),
+                v.line,
+                v.column,
+            )
+        })
         .chain(
             p.findings
                 .iter()
@@ -332,8 +338,16 @@ spec:
         let id = r["ruleId"].as_str().unwrap();
         let s = w.suppressed.iter().find(|s| s.id == id).unwrap();
         let region = &r["locations"][0]["physicalLocation"]["region"];
-        assert_eq!(region["startLine"].as_u64(), Some(u64::from(s.line)), "{id}");
-        assert_eq!(region["startColumn"].as_u64(), Some(u64::from(s.column)), "{id}");
+        assert_eq!(
+            region["startLine"].as_u64(),
+            Some(u64::from(s.line)),
+            "{id}"
+        );
+        assert_eq!(
+            region["startColumn"].as_u64(),
+            Some(u64::from(s.column)),
+            "{id}"
+        );
     }
 }
 
@@ -854,7 +868,10 @@ fn check_junit(report: &ScanReport, xml: &str) {
             .and_then(|n| n.text())
             .unwrap_or_default();
         for x in r.findings.iter().filter(|f| !report.finding_fails(f)) {
-            let head = format!("{}:{}:{}: [{}] {}", r.file, x.line, x.column, x.rule, x.message);
+            let head = format!(
+                "{}:{}:{}: [{}] {}",
+                r.file, x.line, x.column, x.rule, x.message
+            );
             assert!(out.contains(&head), "{head} not in system-out: {out}");
         }
         let n = r.violations.len() + findings.len();
@@ -898,11 +915,7 @@ fn check_junit(report: &ScanReport, xml: &str) {
                 ids.push(id);
             }
         }
-        let kind = match (
-            ids.as_slice(),
-            r.violations.is_empty(),
-            findings.is_empty(),
-        ) {
+        let kind = match (ids.as_slice(), r.violations.is_empty(), findings.is_empty()) {
             ([id], _, _) => id,
             (_, false, true) => "pod-security",
             (_, true, false) => "hardening",
@@ -1060,9 +1073,14 @@ spec:
     let highest = *severities.iter().max().expect("the pod has findings");
     let lowest = *severities.iter().min().unwrap();
     assert!(highest > lowest, "{severities:?}");
-    let above = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
-        .into_iter()
-        .find(|s| *s > highest);
+    let above = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|s| *s > highest);
 
     // No threshold, or one above every finding: exit 0, no failure.
     for fail_on in [None].into_iter().chain(above.map(Some)) {

@@ -1104,7 +1104,10 @@ fn control_characters_from_manifests_are_escaped_in_text_output() {
                 text.contains("Pod/ab\\x1b[31mRED\\x1b]0;title\\x07 denied"),
                 "{text}"
             );
-            assert!(text.contains("container \"c\\r\\x1b[2K\\x7f\\u{9b}\""), "{text}");
+            assert!(
+                text.contains("container \"c\\r\\x1b[2K\\x7f\\u{9b}\""),
+                "{text}"
+            );
             assert!(text.contains("# \\x1b[2J"), "{text}");
             assert!(text.contains("bad\\x1b[1m.yaml"), "{text}");
         } else {
@@ -1116,7 +1119,10 @@ fn control_characters_from_manifests_are_escaped_in_text_output() {
     // Colour still works: podgate's own escape sequences are written, and
     // they are the only ones.
     let report = podgate::scan::scan(
-        vec![podgate::scan::Input::new("e.yaml", Ok(pod.as_bytes().to_vec()))],
+        vec![podgate::scan::Input::new(
+            "e.yaml",
+            Ok(pod.as_bytes().to_vec()),
+        )],
         &podgate::scan::ScanSettings::default(),
     );
     let mut buf = Vec::new();
@@ -1164,7 +1170,10 @@ fn inline_suppressions_take_prefixed_ids() {
         .collect();
     assert!(by.contains(&("hostNamespaces", "legacy")), "{by:?}");
     assert!(by.contains(&("image-policy", "pinned in Q3")), "{by:?}");
-    assert!(by.iter().any(|(_, reason)| *reason == "all rules"), "{by:?}");
+    assert!(
+        by.iter().any(|(_, reason)| *reason == "all rules"),
+        "{by:?}"
+    );
 }
 
 /// The README's text sample is real output of `podgate scan examples/`
@@ -1182,7 +1191,10 @@ fn readme_text_sample_is_real_output() {
         .stdout_for(1);
     let out = String::from_utf8(out).unwrap();
     let mut lines = out.lines();
-    for want in sample.lines().filter(|l| !l.is_empty() && l.trim() != "...") {
+    for want in sample
+        .lines()
+        .filter(|l| !l.is_empty() && l.trim() != "...")
+    {
         assert!(
             lines.any(|l| l == want),
             "README line not in the output (in order): {want:?}\n{out}"
@@ -1229,7 +1241,10 @@ fn namespace_flag_defaults_the_namespace_of_objects_without_one() {
     };
     let v = run(&[], 1);
     let plain = &v["results"][0];
-    assert_eq!((plain["name"].as_str(), plain["namespace"].as_str()), (Some("plain"), Some("")));
+    assert_eq!(
+        (plain["name"].as_str(), plain["namespace"].as_str()),
+        (Some("plain"), Some(""))
+    );
     assert_eq!(plain["allowed"], false);
     assert_eq!(plain["suppressed"], serde_json::json!([]));
 

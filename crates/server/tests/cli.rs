@@ -95,11 +95,19 @@ async fn cluster_source_without_the_feature_is_a_clear_error() {
 /// optional `*.` wildcard) or an IP address; empty entries are errors.
 #[test]
 fn certs_dns_names_are_validated() {
-    let parse = |names: &str| Certs::try_parse_from(["certs".to_string(), format!("--dns-names={names}")]);
+    let parse =
+        |names: &str| Certs::try_parse_from(["certs".to_string(), format!("--dns-names={names}")]);
     let ok = parse("localhost, 127.0.0.1,::1,*.example.com,web-1.ns.svc,A.B").unwrap();
     assert_eq!(
         ok.args.dns_names,
-        ["localhost", "127.0.0.1", "::1", "*.example.com", "web-1.ns.svc", "A.B"]
+        [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "*.example.com",
+            "web-1.ns.svc",
+            "A.B"
+        ]
     );
     for (bad, shown) in [
         ("bad name", "\"bad name\" is neither a DNS name"),

@@ -220,7 +220,10 @@ fn decode_utf16(bytes: &[u8]) -> Option<Result<String, LoadError>> {
     let pairs = rest.chunks_exact(2);
     let odd = !pairs.remainder().is_empty();
     let units = pairs.map(|c| {
-        let pair = [c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)];
+        let pair = [
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ];
         if little {
             u16::from_le_bytes(pair)
         } else {

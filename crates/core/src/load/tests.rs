@@ -751,9 +751,17 @@ fn bom_is_skipped() {
 #[test]
 fn utf16_with_a_bom_is_decoded_with_positions() {
     let utf16 = |text: &str, little: bool| -> Vec<u8> {
-        let mut out = if little { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+        let mut out = if little {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
         for u in text.encode_utf16() {
-            out.extend(if little { u.to_le_bytes() } else { u.to_be_bytes() });
+            out.extend(if little {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            });
         }
         out
     };

@@ -167,7 +167,10 @@ fn testcase(xml: &mut String, report: &ScanReport, r: &ResourceResult) {
         let mut out = String::new();
         if !failing.passing.is_empty() {
             let _ = match report.fail_on {
-                Some(t) => writeln!(out, "findings below the fail threshold ({t}), not failing the run:"),
+                Some(t) => writeln!(
+                    out,
+                    "findings below the fail threshold ({t}), not failing the run:"
+                ),
                 None => writeln!(out, "findings, not failing the run (no fail threshold):"),
             };
         }

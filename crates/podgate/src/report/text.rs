@@ -141,7 +141,12 @@ fn snippet(
         .count()
         .max(1);
     writeln!(out, "    {}", st.dim(&format!("{pad} |")))?;
-    writeln!(out, "    {} {}", st.dim(&format!("{gutter} |")), escape(text))?;
+    writeln!(
+        out,
+        "    {} {}",
+        st.dim(&format!("{gutter} |")),
+        escape(text)
+    )?;
     writeln!(
         out,
         "    {} {}{}",

@@ -753,17 +753,18 @@ fn evaluate_one(
     let exceptions_here = exceptions.select(&subject);
     // Entries that waive nothing (unknown ID, no reason) were reported by
     // `inline_entry_errors`.
-    let inline: Vec<(ExceptionTarget, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
-        [&p.object_annotations, &p.pod.metadata.annotations]
-            .iter()
-            .filter_map(|a| a.get(IGNORE_ANNOTATION))
-            .flat_map(|v| parse_ignore_annotation(v))
-            .filter(|(_, reason)| !reason.is_empty())
-            .filter_map(|(id, reason)| Some((ignore_target(&id).ok()?, reason)))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let inline: Vec<(ExceptionTarget, String)> =
+        if settings.config.inline_suppressions.unwrap_or(true) {
+            [&p.object_annotations, &p.pod.metadata.annotations]
+                .iter()
+                .filter_map(|a| a.get(IGNORE_ANNOTATION))
+                .flat_map(|v| parse_ignore_annotation(v))
+                .filter(|(_, reason)| !reason.is_empty())
+                .filter_map(|(id, reason)| Some((ignore_target(&id).ok()?, reason)))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let mut suppressed = Vec::new();
     // `id` is what reports, annotations and baselines call the finding;
     // `finding` is what exceptions match (image findings by code).
