@@ -75,7 +75,13 @@ use crate::policy::{FieldError, Policy, LEVEL_ERROR, VERSION_ERROR};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        path: String,
+        message: String,
+        /// `path` as segments, to look up its line and column in the
+        /// loaded document (`podgate_core::load::Positions`).
+        segments: Vec<podgate_core::path::PathSeg>,
+    },
     #[error("{0}")]
     Root(String),
 }
@@ -133,6 +139,18 @@ pub struct AdmissionConfig {
     pub exceptions: ExceptionsConfig,
 }
 
+impl ConfigError {
+    /// Where the error is in `positions` (those of the document the value
+    /// was loaded from): the offending field (for an unknown field, the
+    /// field itself), or its nearest existing parent.
+    pub fn position(&self, positions: &podgate_core::load::Positions) -> podgate_core::load::Pos {
+        match self {
+            ConfigError::Root(_) => positions.nearest(&[]),
+            ConfigError::Invalid { segments, .. } => positions.nearest(segments),
+        }
+    }
+}
+
 impl AdmissionConfig {
     /// Decode and validate a configuration from a JSON value (YAML converted
     /// to JSON). Errors name the offending field.
@@ -141,12 +159,28 @@ impl AdmissionConfig {
             return Ok(AdmissionConfig::default());
         }
         serde_path_to_error::deserialize(v).map_err(|e| {
+            use serde_path_to_error::Segment;
             let path = e.path().to_string();
+            let segments = e
+                .path()
+                .iter()
+                .filter_map(|seg| match seg {
+                    Segment::Map { key } => Some(podgate_core::path::PathSeg::Key(
+                        std::borrow::Cow::Owned(key.clone()),
+                    )),
+                    Segment::Seq { index } => Some(podgate_core::path::PathSeg::Index(*index)),
+                    Segment::Enum { .. } | Segment::Unknown => None,
+                })
+                .collect();
             let message = e.into_inner().to_string();
             if path == "." {
                 ConfigError::Root(message)
             } else {
-                ConfigError::Invalid { path, message }
+                ConfigError::Invalid {
+                    path,
+                    message,
+                    segments,
+                }
             }
         })
     }

@@ -893,32 +893,66 @@ impl Selected<'_> {
 /// Parse an inline `podgate.io/ignore` annotation into (id, reason) pairs.
 /// Entries are separated by `;` or newlines; each is `ID: reason` (a reason
 /// is required; entries without one are returned with an empty reason so the
-/// caller can report them).
+/// caller can report them). The ID takes every form an exception's `checks`
+/// entry does: a prefixed ID (`pss:*`, `rule:resources-cpu-limit`,
+/// `image:LatestTag`) ends at the colon after its prefix's, so
+/// `rule:*: batch jobs` is `rule:*` with the reason `batch jobs`.
 pub fn parse_ignore_annotation(v: &str) -> Vec<(String, String)> {
     v.split([';', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|entry| match entry.split_once(':') {
-            Some((id, reason)) => (id.trim().to_string(), reason.trim().to_string()),
-            None => (entry.to_string(), String::new()),
+        .map(|entry| {
+            let (id, reason) = split_ignore_entry(entry);
+            (id.trim().to_string(), reason.trim().to_string())
         })
         .collect()
 }
 
+/// `ID: reason` at the colon that ends the ID. A `pss:`, `rule:` or
+/// `image:` prefix directly followed by a name is part of the ID (`rule: x`,
+/// with a space, stays the ID `rule` and the reason `x`, as before prefixes
+/// were read).
+fn split_ignore_entry(entry: &str) -> (&str, &str) {
+    let Some((head, rest)) = entry.split_once(':') else {
+        return (entry, "");
+    };
+    let prefixed = matches!(head, "pss" | "rule" | "image")
+        && rest.starts_with(|c: char| !c.is_whitespace() && c != ':');
+    if !prefixed {
+        return (head, rest);
+    }
+    match rest.split_once(':') {
+        Some((name, reason)) => (&entry[..head.len() + 1 + name.len()], reason),
+        None => (entry, ""),
+    }
+}
+
+/// What one `podgate.io/ignore` ID waives: the forms of an exception's
+/// `checks` entry, podgate's own IDs only ([`Strictness::Builtin`]).
+pub fn ignore_target(id: &str) -> Result<ExceptionTarget, String> {
+    ExceptionTarget::parse(id, Strictness::Builtin)
+}
+
 /// What is wrong with one `ID: reason` entry of a `podgate.io/ignore`
-/// annotation, if anything: an ID that names no check or rule (`*` and
-/// `image-policy` are IDs too), or no reason.
+/// annotation, if anything: an ID that names no check or rule (`*`,
+/// `image-policy` and the prefixed forms of [`ignore_target`] are IDs too),
+/// or no reason.
 pub fn ignore_entry_problem(id: &str, reason: &str) -> Option<String> {
-    let known = id == "*"
-        || id == "image-policy"
-        || CheckId::parse(id).is_some()
-        || rules::rule(id).is_some();
-    if !known {
+    let prefixed = id
+        .split_once(':')
+        .is_some_and(|(p, _)| matches!(p, "pss" | "rule" | "image"));
+    if prefixed {
+        if let Err(e) = ignore_target(id) {
+            return Some(format!(
+                "{IGNORE_ANNOTATION}: {e}; nothing is waived by this entry"
+            ));
+        }
+    } else if ignore_target(id).is_err() {
         let candidates = CheckId::ALL
             .iter()
             .map(|c| c.as_str())
             .chain(rules::catalogue().iter().map(|r| r.id))
-            .chain(["image-policy"]);
+            .chain(["image-policy", "pss:*", "rule:*", "image:*"]);
         return Some(format!(
             "{IGNORE_ANNOTATION}: unknown check or rule {id:?}{}; nothing is waived by this entry",
             hint(id, "", candidates)
@@ -935,6 +969,48 @@ pub fn ignore_entry_problem(id: &str, reason: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignore_entries_take_the_prefixed_forms_of_exceptions() {
+        let parsed = parse_ignore_annotation(
+            "rule:*: all rules; pss:runAsNonRoot:legacy\nimage:LatestTag: pinned later; image:*; \
+             runAsNonRoot: x: y; rule: not a prefix; *: everything",
+        );
+        let pairs: Vec<(&str, &str)> = parsed
+            .iter()
+            .map(|(i, r)| (i.as_str(), r.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("rule:*", "all rules"),
+                ("pss:runAsNonRoot", "legacy"),
+                ("image:LatestTag", "pinned later"),
+                ("image:*", ""),
+                ("runAsNonRoot", "x: y"),
+                ("rule", "not a prefix"),
+                ("*", "everything"),
+            ]
+        );
+        for (id, reason) in &pairs[..3] {
+            assert_eq!(ignore_entry_problem(id, reason), None, "{id}");
+        }
+        assert_eq!(ignore_target("rule:*"), Ok(ExceptionTarget::Rule(None)));
+        assert_eq!(ignore_target("pss:*"), Ok(ExceptionTarget::AllChecks));
+        assert_eq!(
+            ignore_entry_problem("image:*", "").as_deref(),
+            Some(
+                "podgate.io/ignore: \"image:*\" has no reason, so it waives nothing; write \"image:*: why it is acceptable\""
+            )
+        );
+        assert_eq!(
+            ignore_entry_problem("pss:runAsNonRot", "typo").as_deref(),
+            Some(
+                "podgate.io/ignore: unknown Pod Security check \"runAsNonRot\" in \"pss:runAsNonRot\" (did you mean \"pss:runAsNonRoot\"?); nothing is waived by this entry"
+            )
+        );
+        assert!(ignore_entry_problem("rule", "not a prefix").is_some());
+    }
 
     #[test]
     fn ignore_entries_need_a_known_id_and_a_reason() {

@@ -106,6 +106,12 @@ pub struct ScanArgs {
     /// command line are always scanned.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Namespace of objects that do not set metadata.namespace, as with
+    /// `kubectl apply -n` or `helm install -n` (rendered charts and
+    /// kustomizations usually leave it out). Objects that set one keep it.
+    #[arg(long, short = 'n', value_name = "NS", value_parser = parse_namespace)]
+    pub namespace: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -130,6 +136,25 @@ impl FailOn {
 
 fn parse_level(s: &str) -> Result<Level, String> {
     s.parse::<Level>().map_err(|e| e.to_string())
+}
+
+/// A namespace name: an RFC 1123 label (lower-case letters, digits and
+/// `-`, at most 63, starting and ending alphanumeric), as the API server
+/// requires.
+fn parse_namespace(s: &str) -> Result<String, String> {
+    let ok = (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a namespace name (at most 63 lower-case letters, digits and '-', \
+             starting and ending with a letter or digit)"
+        ))
+    }
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {

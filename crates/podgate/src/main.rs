@@ -47,7 +47,13 @@ fn main() -> ExitCode {
             {
                 return ExitCode::from(0);
             }
-            let _ = writeln!(std::io::stderr(), "podgate: error: {e:#}");
+            // Messages can name input files: no raw control characters.
+            let message = format!("{e:#}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "podgate: error: {}",
+                podgate::report::text::escape(&message)
+            );
             ExitCode::from(2)
         }
     }

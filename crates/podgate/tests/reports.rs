@@ -10,6 +10,7 @@ use serde_json::Value;
 use podgate::report::{junit, sarif};
 use podgate::rules_cmd::{self, RulesFormat};
 use podgate::scan::{self, Input, ScanReport, ScanSettings};
+use podgate_core::rules::Severity;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -258,6 +259,96 @@ fn sarif_has_one_result_per_violation_and_finding() {
         .unwrap();
     assert_eq!(fp.len(), 16);
     assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
+}
+
+/// Trial finding 14: waived violations and findings keep the position of
+/// their field, in JSON (`line`, `column`) and SARIF, exactly where the
+/// same item is reported when it is not waived.
+#[test]
+fn suppressed_items_keep_the_position_of_their_field() {
+    let yaml = br#"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  template:
+    spec:
+      hostPID: true
+      hostNetwork: true
+      containers:
+      - name: ne
+        image: quay.io/prometheus/node-exporter:v1.8.0
+        ports: [{containerPort: 9100, hostPort: 9100}]
+"#;
+    let scan_with = |config: &[u8]| {
+        let settings = ScanSettings {
+            config: podgate_core::config::Config::parse(config).unwrap(),
+            ..ScanSettings::default()
+        };
+        scan::scan(vec![Input::new("m.yaml", Ok(yaml.to_vec()))], &settings)
+    };
+    let plain = scan_with(b"{}");
+    let waived =
+        scan_with(b"exceptions:\n- {reason: r, checks: [hostNamespaces, 'pss:*', 'rule:*']}\n");
+    let (p, w) = (&plain.results[0], &waived.results[0]);
+    assert!(w.violations.is_empty() && w.findings.is_empty());
+    let mut expected: Vec<(String, String, u32, u32)> = p
+        .violations
+        .iter()
+        .map(|v| {
+            (
+                v.check.as_str().to_string(),
+                v.field.clone(),
+                v.line,
+                v.column,
+            )
+        })
+        .chain(
+            p.findings
+                .iter()
+                .map(|f| (f.rule.to_string(), f.field.clone(), f.line, f.column)),
+        )
+        .collect();
+    let mut got: Vec<_> = w
+        .suppressed
+        .iter()
+        .map(|s| (s.id.clone(), s.field.clone(), s.line, s.column))
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    let at = |id: &str| got.iter().find(|g| g.0 == id).map(|g| (g.2, g.3)).unwrap();
+    assert_eq!(at("hostPorts").0, 12, "{got:?}");
+    assert_eq!(at("hostNamespaces").0, 8, "{got:?}");
+
+    // JSON: `line` and `column` next to `field`.
+    let json = serde_json::to_value(&waived).unwrap();
+    let host_ports = json["results"][0]["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "hostPorts")
+        .unwrap();
+    let (line, column) = at("hostPorts");
+    assert_eq!(host_ports["line"].as_u64(), Some(u64::from(line)));
+    assert_eq!(host_ports["column"].as_u64(), Some(u64::from(column)));
+    // SARIF: the suppressed result is at the field, not the resource start.
+    let log = sarif_of(&waived);
+    for r in log["runs"][0]["results"].as_array().unwrap() {
+        assert!(r["suppressions"].is_array());
+        let id = r["ruleId"].as_str().unwrap();
+        let s = w.suppressed.iter().find(|s| s.id == id).unwrap();
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            region["startLine"].as_u64(),
+            Some(u64::from(s.line)),
+            "{id}"
+        );
+        assert_eq!(
+            region["startColumn"].as_u64(),
+            Some(u64::from(s.column)),
+            "{id}"
+        );
+    }
 }
 
 #[test]
@@ -726,12 +817,20 @@ fn check_junit(report: &ScanReport, xml: &str) {
     let total = counted(root);
     assert_eq!(total.tests, report.results.len() + report.errors.len());
     assert_eq!(total.errors, report.errors.len());
+    // A testcase fails exactly when its resource fails the run.
+    fn failing<'a>(report: &ScanReport, r: &'a scan::ResourceResult) -> Vec<&'a scan::FindingOut> {
+        r.findings
+            .iter()
+            .filter(|f| report.finding_fails(f))
+            .collect()
+    }
+    let failing_findings = |r| failing(report, r);
     assert_eq!(
         total.failures,
         report
             .results
             .iter()
-            .filter(|r| !r.violations.is_empty() || !r.findings.is_empty())
+            .filter(|r| !r.violations.is_empty() || !failing_findings(r).is_empty())
             .count()
     );
     // One failure per failing testcase, never more.
@@ -761,7 +860,21 @@ fn check_junit(report: &ScanReport, xml: &str) {
             .children()
             .filter(|n| n.has_tag_name("failure"))
             .collect();
-        let n = r.violations.len() + r.findings.len();
+        let findings = failing_findings(r);
+        // Findings that do not fail the run are listed in system-out.
+        let out = case
+            .children()
+            .find(|n| n.has_tag_name("system-out"))
+            .and_then(|n| n.text())
+            .unwrap_or_default();
+        for x in r.findings.iter().filter(|f| !report.finding_fails(f)) {
+            let head = format!(
+                "{}:{}:{}: [{}] {}",
+                r.file, x.line, x.column, x.rule, x.message
+            );
+            assert!(out.contains(&head), "{head} not in system-out: {out}");
+        }
+        let n = r.violations.len() + findings.len();
         if n == 0 {
             assert!(fails.is_empty());
             continue;
@@ -787,7 +900,7 @@ fn check_junit(report: &ScanReport, xml: &str) {
                 ids.push(id);
             }
         }
-        for (head, x) in heads[r.violations.len()..].iter().zip(&r.findings) {
+        for (head, x) in heads[r.violations.len()..].iter().zip(&findings) {
             let id = x.rule.as_ref();
             assert_eq!(
                 *head,
@@ -802,11 +915,7 @@ fn check_junit(report: &ScanReport, xml: &str) {
                 ids.push(id);
             }
         }
-        let kind = match (
-            ids.as_slice(),
-            r.violations.is_empty(),
-            r.findings.is_empty(),
-        ) {
+        let kind = match (ids.as_slice(), r.violations.is_empty(), findings.is_empty()) {
             ([id], _, _) => id,
             (_, false, true) => "pod-security",
             (_, true, false) => "hardening",
@@ -814,7 +923,7 @@ fn check_junit(report: &ScanReport, xml: &str) {
         };
         assert_eq!(f.attribute("type"), Some(kind));
         let message = f.attribute("message").unwrap();
-        match (r.violations.as_slice(), r.findings.as_slice()) {
+        match (r.violations.as_slice(), findings.as_slice()) {
             ([v], []) => assert_eq!(message, v.reason),
             ([], [x]) => assert_eq!(message, x.message),
             _ => assert!(
@@ -903,28 +1012,14 @@ template:
         .collect();
     assert_eq!(fails.len(), 1, "{xml}");
     let failure = fails[0];
-    let findings = r.findings.len();
-    let mut ids = vec!["hostNamespaces", "hostPorts"];
-    for f in &r.findings {
-        if !ids.contains(&f.rule.as_ref()) {
-            ids.push(f.rule.as_ref());
-        }
-    }
-    let expected = if findings == 0 {
-        format!("2 violations: {}", ids.join(", "))
-    } else {
-        format!(
-            "2 violations, {findings} finding{}: {}",
-            if findings == 1 { "" } else { "s" },
-            ids.join(", ")
-        )
-    };
-    assert_eq!(failure.attribute("message"), Some(expected.as_str()));
-    let kind = if findings == 0 {
-        "pod-security"
-    } else {
-        "pod-security,hardening"
-    };
+    // Without a fail threshold findings do not fail the run: only the
+    // violations are in the failure.
+    assert!(report.fail_on.is_none());
+    assert_eq!(
+        failure.attribute("message"),
+        Some("2 violations: hostNamespaces, hostPorts")
+    );
+    let kind = "pod-security";
     assert_eq!(failure.attribute("type"), Some(kind));
     let body = failure.text().unwrap();
     let v = &r.violations;
@@ -943,6 +1038,80 @@ template:
         .unwrap();
     assert_eq!(suite.attribute("tests"), Some("1"));
     assert_eq!(suite.attribute("failures"), Some("1"));
+}
+
+/// Findings below `--fail-on` (or all of them without it) do not fail the
+/// run, so they must not be JUnit failures either (trial finding 8).
+#[test]
+fn junit_fails_only_what_fails_the_run() {
+    let yaml = br#"apiVersion: v1
+kind: Pod
+metadata: {name: ok, namespace: ns}
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: registry.example/app:latest
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities: {drop: [ALL]}
+"#;
+    let run = |fail_on| {
+        let settings = ScanSettings {
+            fail_on,
+            ..ScanSettings::default()
+        };
+        scan::scan(vec![Input::new("ok.yaml", Ok(yaml.to_vec()))], &settings)
+    };
+    let severities: Vec<_> = run(None).results[0]
+        .findings
+        .iter()
+        .map(|f| f.severity)
+        .collect();
+    let highest = *severities.iter().max().expect("the pod has findings");
+    let lowest = *severities.iter().min().unwrap();
+    assert!(highest > lowest, "{severities:?}");
+    let above = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|s| *s > highest);
+
+    // No threshold, or one above every finding: exit 0, no failure.
+    for fail_on in [None].into_iter().chain(above.map(Some)) {
+        let report = run(fail_on);
+        assert_eq!(scan::exit_code(&report), 0);
+        let xml = junit_of(&report);
+        check_junit(&report, &xml);
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(xml.contains("failures=\"0\""), "{xml}");
+        assert!(xml.contains("not failing the run"), "{xml}");
+    }
+    // A threshold at the highest finding: exit 1, a failure with those
+    // findings only; the others stay in system-out.
+    let report = run(Some(highest));
+    assert_eq!(scan::exit_code(&report), 1);
+    let xml = junit_of(&report);
+    check_junit(&report, &xml);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("a failure");
+    let body = failure.text().unwrap();
+    for f in &report.results[0].findings {
+        assert_eq!(
+            body.contains(&format!("[{}]", f.rule)),
+            f.severity >= highest,
+            "{}: {body}",
+            f.rule
+        );
+    }
 }
 
 #[test]

@@ -1157,3 +1157,204 @@ fn an_earlier_file_s_namespace_wins_over_one_before_the_pods_in_their_file() {
         "{q:#}"
     );
 }
+
+/// Trial finding 10: control characters from manifests (names, images,
+/// snippets, file names, error messages) are escaped in text output and on
+/// stderr; podgate's own colour codes still work.
+#[test]
+fn control_characters_from_manifests_are_escaped_in_text_output() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    // The name, the container name and the raw line (a comment) carry ESC,
+    // BEL, CR, DEL and a C1 CSI.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: \"ab\\u001b[31mRED\\u001b]0;title\\u0007\"}\n\
+               spec: {hostPID: true, containers: [{name: \"c\\r\\u001b[2K\\u007f\\u009b\", image: \"x:1\"}]} # \x1b[2J\n";
+    dir.child("e.yaml").write_str(pod).unwrap();
+    // An error message quoting the input, in a file whose name has an ESC.
+    dir.child("bad\x1b[1m.yaml")
+        .write_str("kind: Pod\nmetadata: {name: \"\x1b[5m\"\nspec: [\n")
+        .unwrap();
+    let raw_controls = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect::<String>()
+    };
+    for format in ["text", "json"] {
+        let out = podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--no-rules", "--no-color", "--format", format, "."])
+            .assert()
+            .code(2);
+        let out = out.get_output();
+        assert_eq!(raw_controls(&out.stderr), "", "{format} stderr");
+        if format == "text" {
+            let text = String::from_utf8(out.stdout.clone()).unwrap();
+            assert_eq!(raw_controls(&out.stdout), "", "{text}");
+            assert!(
+                text.contains("Pod/ab\\x1b[31mRED\\x1b]0;title\\x07 denied"),
+                "{text}"
+            );
+            assert!(
+                text.contains("container \"c\\r\\x1b[2K\\x7f\\u{9b}\""),
+                "{text}"
+            );
+            assert!(text.contains("# \\x1b[2J"), "{text}");
+            assert!(text.contains("bad\\x1b[1m.yaml"), "{text}");
+        } else {
+            // JSON escapes them itself and keeps the real values.
+            let v = json_of(&out.stdout);
+            assert_eq!(v["results"][0]["name"], "ab\x1b[31mRED\x1b]0;title\x07");
+        }
+    }
+    // Colour still works: podgate's own escape sequences are written, and
+    // they are the only ones.
+    let report = podgate::scan::scan(
+        vec![podgate::scan::Input::new(
+            "e.yaml",
+            Ok(pod.as_bytes().to_vec()),
+        )],
+        &podgate::scan::ScanSettings::default(),
+    );
+    let mut buf = Vec::new();
+    podgate::report::text::write(&mut buf, &report, true).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.contains("\x1b[1;31mdenied\x1b[0m"), "{text}");
+    let mut stripped = text.clone();
+    for code in ["1;31", "32", "1", "2", "33", "0"] {
+        stripped = stripped.replace(&format!("\x1b[{code}m"), "");
+    }
+    assert_eq!(raw_controls(stripped.as_bytes()), "", "{text}");
+}
+
+/// Trial finding 13: `podgate.io/ignore` takes the prefixed forms of
+/// exception `checks` (`pss:*`, `rule:*`, `image:<code>`), split at the
+/// colon after the ID.
+#[test]
+fn inline_suppressions_take_prefixed_ids() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("podgate.yaml")
+        .write_str("imagePolicy: {denyLatest: true}\n")
+        .unwrap();
+    dir.child("p.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    \
+             podgate.io/ignore: \"rule:*: all rules; pss:*: legacy; image:LatestTag: pinned in Q3\"\n\
+             spec: {hostPID: true, containers: [{name: c, image: \"nginx:latest\"}]}\n",
+        )
+        .unwrap();
+    let out = podgate()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "p.yaml"])
+        .stdout_for(0);
+    let v = json_of(&out);
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let r = &v["results"][0];
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]));
+    assert_eq!(r["findings"], serde_json::json!([]), "{r}");
+    let by: Vec<(&str, &str)> = r["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    assert!(by.contains(&("hostNamespaces", "legacy")), "{by:?}");
+    assert!(by.contains(&("image-policy", "pinned in Q3")), "{by:?}");
+    assert!(
+        by.iter().any(|(_, reason)| *reason == "all rules"),
+        "{by:?}"
+    );
+}
+
+/// The README's text sample is real output of `podgate scan examples/`
+/// (trial finding 17): every line of it, in order, except the `...` that
+/// stands for what is left out.
+#[test]
+fn readme_text_sample_is_real_output() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme.split("### Text output").nth(1).unwrap();
+    let sample = section.split("```").nth(1).unwrap();
+    let out = podgate()
+        .current_dir(&root)
+        .args(["scan", "--no-color", "examples/"])
+        .stdout_for(1);
+    let out = String::from_utf8(out).unwrap();
+    let mut lines = out.lines();
+    for want in sample
+        .lines()
+        .filter(|l| !l.is_empty() && l.trim() != "...")
+    {
+        assert!(
+            lines.any(|l| l == want),
+            "README line not in the output (in order): {want:?}\n{out}"
+        );
+    }
+}
+
+/// Trial finding 11: `--namespace NS` is the namespace of objects without
+/// one (rendered Helm charts), for namespace labels, exceptions and reports;
+/// objects with a namespace keep theirs.
+#[test]
+fn namespace_flag_defaults_the_namespace_of_objects_without_one() {
+    let dir = assert_fs::TempDir::new().unwrap();
+    dir.child("ns.yaml")
+        .write_str(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n  \
+             labels: {pod-security.kubernetes.io/enforce: baseline}\n",
+        )
+        .unwrap();
+    // Runs as root: allowed at baseline, denied at restricted.
+    let pod = |name: &str, ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}{ns}}}\n\
+             spec: {{containers: [{{name: c, image: \"x:1\"}}]}}\n"
+        )
+    };
+    dir.child("a.yaml").write_str(&pod("plain", "")).unwrap();
+    dir.child("b.yaml")
+        .write_str(&pod("own", ", namespace: other"))
+        .unwrap();
+    dir.child("podgate.yaml")
+        .write_str(
+            "exceptions:\n- {reason: r, namespaces: [monitoring], names: [plain], checks: ['rule:*']}\n",
+        )
+        .unwrap();
+    let run = |extra: &[&str], code| {
+        let out = podgate()
+            .current_dir(dir.path())
+            .args(["scan", "--format", "json"])
+            .args(extra)
+            .args(["ns.yaml", "a.yaml", "b.yaml"])
+            .stdout_for(code);
+        json_of(&out)
+    };
+    let v = run(&[], 1);
+    let plain = &v["results"][0];
+    assert_eq!(
+        (plain["name"].as_str(), plain["namespace"].as_str()),
+        (Some("plain"), Some(""))
+    );
+    assert_eq!(plain["allowed"], false);
+    assert_eq!(plain["suppressed"], serde_json::json!([]));
+
+    for flag in ["--namespace=monitoring", "-nmonitoring"] {
+        let v = run(&[flag], 1);
+        let plain = &v["results"][0];
+        assert_eq!(plain["namespace"], "monitoring");
+        assert_eq!(plain["level"], "baseline");
+        assert_eq!(plain["level_source"], "namespace");
+        assert_eq!(plain["allowed"], true, "{plain}");
+        assert_eq!(plain["findings"], serde_json::json!([]), "{plain}");
+        assert!(!plain["suppressed"].as_array().unwrap().is_empty());
+        // An object with a namespace keeps it (and the default policy).
+        let own = &v["results"][1];
+        assert_eq!(own["namespace"], "other");
+        assert_eq!(own["allowed"], false);
+    }
+    podgate()
+        .args(["scan", "--namespace", "Bad_NS", "x.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a namespace name"));
+}

@@ -30,6 +30,35 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// One `--dns-names` entry: a DNS name (RFC 1123 labels of letters, digits
+/// and `-`, not starting or ending with `-`, at most 63 characters each and
+/// 253 in all), optionally `*.` followed by one (a wildcard), or an IP
+/// address. Surrounding spaces are dropped (`a, b`); an empty entry (`a,,b`,
+/// a trailing comma) is an error, not silently skipped.
+pub fn san_name(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if name.is_empty() {
+        return Err("empty entry (two commas in a row or a trailing comma?)".into());
+    }
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(name.to_string());
+    }
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.len() <= 253 && host.split('.').all(label_ok) {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "{name:?} is neither a DNS name (RFC 1123: dot-separated labels of letters, digits \
+         and '-', optionally starting with \"*.\") nor an IP address"
+    ))
+}
+
 /// `podgate serve`: run the HTTPS admission webhook.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ServeArgs {
@@ -159,8 +188,10 @@ pub struct CertsArgs {
     #[arg(long, default_value = "podgate-system")]
     pub namespace: String,
 
-    /// Extra DNS names or IP addresses for the serving certificate (comma-separated).
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    /// Extra DNS names or IP addresses for the serving certificate
+    /// (comma-separated; `*.example.com` wildcards allowed). Each must be a
+    /// valid DNS name or IP address.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = san_name)]
     pub dns_names: Vec<String>,
 
     /// Validity of both certificates, in days.

@@ -72,7 +72,8 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Read the admission configuration (one YAML or JSON document).
+/// Read the admission configuration (one YAML or JSON document). Errors
+/// name the file, the line and column of the offending field, and its path.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<admission::AdmissionConfig> {
     let Some(path) = path else {
         return Ok(admission::AdmissionConfig::default());
@@ -84,8 +85,10 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<admission::AdmissionCo
         (Some(doc), None) => doc.map_err(|e| anyhow!("{}: {e}", path.display()))?,
         (Some(_), Some(_)) => bail!("{}: expected one document", path.display()),
     };
-    admission::AdmissionConfig::from_yaml_value(doc.value)
-        .map_err(|e| anyhow!("{}: {e}", path.display()))
+    admission::AdmissionConfig::from_yaml_value(doc.value).map_err(|e| {
+        let pos = e.position(&doc.positions);
+        anyhow!("{}:{}:{}: {e}", path.display(), pos.line, pos.column)
+    })
 }
 
 /// The `exceptions` of a podgate.yaml (`--exceptions`), validated as

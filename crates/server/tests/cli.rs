@@ -91,6 +91,40 @@ async fn cluster_source_without_the_feature_is_a_clear_error() {
     assert!(format!("{err:#}").contains("cluster"), "{err:#}");
 }
 
+/// Trial finding 15: every `--dns-names` entry must be a DNS name (an
+/// optional `*.` wildcard) or an IP address; empty entries are errors.
+#[test]
+fn certs_dns_names_are_validated() {
+    let parse =
+        |names: &str| Certs::try_parse_from(["certs".to_string(), format!("--dns-names={names}")]);
+    let ok = parse("localhost, 127.0.0.1,::1,*.example.com,web-1.ns.svc,A.B").unwrap();
+    assert_eq!(
+        ok.args.dns_names,
+        [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "*.example.com",
+            "web-1.ns.svc",
+            "A.B"
+        ]
+    );
+    for (bad, shown) in [
+        ("bad name", "\"bad name\" is neither a DNS name"),
+        ("a,,b", "empty entry"),
+        ("a,", "empty entry"),
+        ("-a.b", "\"-a.b\""),
+        ("a..b", "\"a..b\""),
+        ("a.*.b", "\"a.*.b\""),
+        ("x_y.z", "\"x_y.z\""),
+        (&"a".repeat(64), "is neither"),
+        ("a.b.", "\"a.b.\""),
+    ] {
+        let e = parse(bad).unwrap_err().to_string();
+        assert!(e.contains(shown), "{bad}: {e}");
+    }
+}
+
 #[tokio::test]
 async fn run_certs_writes_a_usable_pair() {
     install_provider();

@@ -273,6 +273,28 @@ async fn invalid_config_fails_startup() {
         .err()
         .unwrap();
     assert!(format!("{err:#}").contains("strict"), "{err:#}");
+    // Errors carry the line and column of the field, as scan's do (trial
+    // finding 17); an unknown field is located at itself.
+    let at = |yaml: &str| {
+        std::fs::write(&cfg, yaml).unwrap();
+        let err = podgate_server::serve::load_config(Some(&cfg))
+            .err()
+            .unwrap();
+        format!("{err:#}")
+    };
+    let shown = cfg.display().to_string();
+    let e = at("defaults:\n  enforce: strict\n");
+    assert!(
+        e.starts_with(&format!("{shown}:2:3: defaults.enforce: ")),
+        "{e}"
+    );
+    let e = at("# comment\nimages:\n  policy:\n    deniedImages: []\n    allowedRegistry: [x]\n");
+    assert!(
+        e.starts_with(&format!(
+            "{shown}:5:5: images.policy.allowedRegistry: unknown field"
+        )),
+        "{e}"
+    );
     std::fs::write(&cfg, "").unwrap();
     assert!(podgate_server::serve::load_config(Some(&cfg)).is_ok());
 }

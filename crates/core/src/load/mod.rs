@@ -63,7 +63,12 @@
 //! both are 1-based. Inside aliased or merged content, positions point at the
 //! anchor's text, where the content is written.
 //!
-//! Input hygiene: a UTF-8 byte-order mark is skipped; invalid UTF-8 is an error
+//! Input hygiene: a UTF-8 byte-order mark is skipped; input that starts with
+//! a UTF-16 byte-order mark (little or big endian, as Windows PowerShell 5's
+//! `>` writes) is decoded to UTF-8 first, as kubectl does
+//! (`unicode.BOMOverride`), with an error at the first unpaired surrogate;
+//! lines and columns are those of the decoded text, so they are the lines an
+//! editor shows. Invalid UTF-8 is an error
 //! at the first bad byte (for its section only); tabs used as indentation are
 //! a YAML syntax error. This module does no I/O and never panics on input.
 
@@ -142,6 +147,15 @@ pub struct LoadError {
 /// or Err independently: a broken document does not lose the others where the
 /// parser can resynchronise (at the next `---` line).
 pub fn load(bytes: &[u8], limits: &Limits) -> Vec<Result<Document, LoadError>> {
+    let decoded;
+    let bytes = match decode_utf16(bytes) {
+        None => bytes,
+        Some(Ok(text)) => {
+            decoded = text;
+            decoded.as_bytes()
+        }
+        Some(Err(e)) => return vec![Err(e)],
+    };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut c = Collector {
         out: Vec::new(),
@@ -189,6 +203,61 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Vec<Result<Document, LoadError>> {
         }
     }
     c.out
+}
+
+/// Input with a UTF-16 byte-order mark, decoded to UTF-8 (the mark is
+/// dropped); `None` for anything else. An unpaired surrogate or an odd
+/// number of bytes is an error at that place. The decoded text is at most
+/// 1.5 times the input's size (a BMP character is 2 bytes in UTF-16 and at
+/// most 3 in UTF-8), and each document is still held to
+/// [`Limits::max_document_bytes`].
+fn decode_utf16(bytes: &[u8]) -> Option<Result<String, LoadError>> {
+    let (rest, little) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return None,
+    };
+    let pairs = rest.chunks_exact(2);
+    let odd = !pairs.remainder().is_empty();
+    let units = pairs.map(|c| {
+        let pair = [
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let mut out = String::with_capacity(rest.len() / 2 * 3 / 2);
+    let (mut line, mut column) = (1u32, 1u32);
+    let error = |line, column, what: &str| {
+        Some(Err(LoadError {
+            document: None,
+            line,
+            column,
+            message: format!(
+                "invalid UTF-16 (the file starts with a UTF-16 byte-order mark): {what}"
+            ),
+        }))
+    };
+    for c in char::decode_utf16(units) {
+        let Ok(c) = c else {
+            return error(line, column, "an unpaired surrogate");
+        };
+        if c == '\n' {
+            line = line.saturating_add(1);
+            column = 1;
+        } else {
+            column = column.saturating_add(1);
+        }
+        out.push(c);
+    }
+    if odd {
+        return error(line, column, "an odd number of bytes");
+    }
+    Some(Ok(out))
 }
 
 struct Collector<'l> {

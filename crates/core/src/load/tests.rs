@@ -746,6 +746,53 @@ fn bom_is_skipped() {
     assert_eq!(d.value, json!({"a": 1}));
 }
 
+/// UTF-16 with a byte-order mark (Windows PowerShell 5's `>`) is read as
+/// kubectl reads it, with the lines and columns of the text (trial finding 12).
+#[test]
+fn utf16_with_a_bom_is_decoded_with_positions() {
+    let utf16 = |text: &str, little: bool| -> Vec<u8> {
+        let mut out = if little {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
+        for u in text.encode_utf16() {
+            out.extend(if little {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            });
+        }
+        out
+    };
+    let yaml = "a: 1\r\n---\n# ü😀\nb: {c: \"😀x\", d: 2}\n";
+    for little in [true, false] {
+        let d = load(&utf16(yaml, little), &Limits::default());
+        assert_eq!(d.len(), 2, "{d:?}");
+        let b = d[1].as_ref().unwrap();
+        assert_eq!(b.value, json!({"b": {"c": "😀x", "d": 2}}));
+        assert_eq!(at(b, &["b", "d"]), Some((4, 14)));
+        let j = one_of(&utf16("{\"a\": [1]}", little));
+        assert_eq!(j.value, json!({"a": [1]}));
+    }
+    // An unpaired surrogate and an odd byte count are errors at their place.
+    let mut bad = utf16("a: 1\nb: x", true);
+    bad.extend([0x00, 0xD8, b'\n', 0x00]);
+    let e = load(&bad, &Limits::default()).remove(0).unwrap_err();
+    assert_eq!((e.line, e.column), (2, 5), "{e:?}");
+    assert!(e.message.contains("invalid UTF-16"), "{}", e.message);
+    let mut odd = utf16("a: 1\n", false);
+    odd.push(0);
+    let e = load(&odd, &Limits::default()).remove(0).unwrap_err();
+    assert!(e.message.contains("odd number of bytes"), "{}", e.message);
+}
+
+fn one_of(bytes: &[u8]) -> Document {
+    let mut d = load(bytes, &Limits::default());
+    assert_eq!(d.len(), 1, "{d:?}");
+    d.remove(0).unwrap()
+}
+
 #[test]
 fn tabs_as_indentation_are_errors() {
     let e = err("a:\n\tb: 1\n");

@@ -2,27 +2,33 @@
 //! (GitLab, Jenkins, Azure Pipelines, ...).
 //!
 //! One `testsuite` per file (in report order), one `testcase` per resource
-//! (`name` = `Kind/name (namespace)`, `classname` = the file). A resource
-//! with violations or findings has exactly one `failure` (JUnit 4 / Ant
-//! schemas allow one per testcase, and several CI parsers show only the
-//! first): `type` = the check or rule ID, or when several IDs failed their
-//! kind (`pod-security`, `hardening` or `pod-security,hardening`, the SARIF
-//! tags); `message` = the reason when there is one violation or finding,
-//! otherwise a count and the IDs (`2 violations: hostNamespaces, hostPorts`);
-//! body = every violation and finding, one `file:line:column: [ID] reason`
-//! line each, followed by its indented policy or rule line and fix. Input
-//! errors are extra testcases with an `error` element. Waived violations and
-//! findings are listed in the testcase's `system-out` and do not fail it.
+//! (`name` = `Kind/name (namespace)`, `classname` = the file). A testcase
+//! fails exactly when its resource makes the run fail: it has Pod Security
+//! violations, or findings at or above the fail threshold (`--fail-on` /
+//! `failOn`; [`ScanReport::finding_fails`], the decision the exit code and
+//! `summary.failing_findings` use). Such a testcase has exactly one
+//! `failure` (JUnit 4 / Ant schemas allow one per testcase, and several CI
+//! parsers show only the first): `type` = the check or rule ID, or when
+//! several IDs failed their kind (`pod-security`, `hardening` or
+//! `pod-security,hardening`, the SARIF tags); `message` = the reason when
+//! there is one failing violation or finding, otherwise a count and the IDs
+//! (`2 violations: hostNamespaces, hostPorts`); body = every failing
+//! violation and finding, one `file:line:column: [ID] reason` line each,
+//! followed by its indented policy or rule line and fix. Input errors are
+//! extra testcases with an `error` element. Findings below the threshold
+//! (every finding without one) and waived violations and findings are
+//! listed in the testcase's `system-out` and do not fail it, so the JUnit
+//! verdict and the exit code agree.
 //!
 //! Counts follow the usual JUnit meaning: `tests` counts testcases,
-//! `failures` the testcases with at least one failure, `errors` the
-//! testcases with an error, so `tests - failures - errors` passed.
+//! `failures` the testcases with a failure, `errors` the testcases with an
+//! error, so `tests - failures - errors` passed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::scan::{InputError, ResourceResult, ScanReport};
+use crate::scan::{FindingOut, InputError, ResourceResult, ScanReport, ViolationOut};
 
 use super::sarif::resource_label;
 
@@ -45,13 +51,13 @@ struct Counts {
 }
 
 impl Counts {
-    fn of(suite: &Suite<'_>) -> Counts {
+    fn of(report: &ScanReport, suite: &Suite<'_>) -> Counts {
         Counts {
             tests: suite.results.len() + suite.errors.len(),
             failures: suite
                 .results
                 .iter()
-                .filter(|r| !r.violations.is_empty() || !r.findings.is_empty())
+                .filter(|r| Failing::of(report, r).fails())
                 .count(),
             errors: suite.errors.len(),
         }
@@ -84,7 +90,7 @@ fn render(report: &ScanReport) -> String {
     let mut total = Counts::default();
     let mut body = String::new();
     for (file, suite) in &suites {
-        let counts = Counts::of(suite);
+        let counts = Counts::of(report, suite);
         total.add(counts);
         let _ = writeln!(
             body,
@@ -93,7 +99,7 @@ fn render(report: &ScanReport) -> String {
             counts.attrs()
         );
         for r in &suite.results {
-            testcase(&mut body, r);
+            testcase(&mut body, report, r);
         }
         for e in &suite.errors {
             error_case(&mut body, e);
@@ -116,7 +122,30 @@ fn location(file: &str, line: u32, column: u32) -> String {
     }
 }
 
-fn testcase(xml: &mut String, r: &ResourceResult) {
+/// What of a resource fails the run, and what is only reported.
+struct Failing<'a> {
+    violations: &'a [ViolationOut],
+    findings: Vec<&'a FindingOut>,
+    /// Findings below the fail threshold.
+    passing: Vec<&'a FindingOut>,
+}
+
+impl<'a> Failing<'a> {
+    fn of(report: &ScanReport, r: &'a ResourceResult) -> Failing<'a> {
+        let (findings, passing) = r.findings.iter().partition(|f| report.finding_fails(f));
+        Failing {
+            violations: &r.violations,
+            findings,
+            passing,
+        }
+    }
+
+    fn fails(&self) -> bool {
+        !self.violations.is_empty() || !self.findings.is_empty()
+    }
+}
+
+fn testcase(xml: &mut String, report: &ScanReport, r: &ResourceResult) {
     let _ = write!(
         xml,
         "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
@@ -125,16 +154,29 @@ fn testcase(xml: &mut String, r: &ResourceResult) {
         attr(&r.file),
         r.line
     );
-    if r.violations.is_empty() && r.findings.is_empty() && r.suppressed.is_empty() {
+    let failing = Failing::of(report, r);
+    if !failing.fails() && failing.passing.is_empty() && r.suppressed.is_empty() {
         xml.push_str("/>\n");
         return;
     }
     xml.push_str(">\n");
-    if !r.violations.is_empty() || !r.findings.is_empty() {
-        failure(xml, r);
+    if failing.fails() {
+        failure(xml, r, &failing);
     }
-    if !r.suppressed.is_empty() {
+    if !failing.passing.is_empty() || !r.suppressed.is_empty() {
         let mut out = String::new();
+        if !failing.passing.is_empty() {
+            let _ = match report.fail_on {
+                Some(t) => writeln!(
+                    out,
+                    "findings below the fail threshold ({t}), not failing the run:"
+                ),
+                None => writeln!(out, "findings, not failing the run (no fail threshold):"),
+            };
+        }
+        for f in &failing.passing {
+            finding_lines(&mut out, r, f);
+        }
         for s in &r.suppressed {
             let _ = writeln!(
                 out,
@@ -154,13 +196,29 @@ fn testcase(xml: &mut String, r: &ResourceResult) {
     xml.push_str("    </testcase>\n");
 }
 
-/// The one `failure` of a resource with violations or findings.
-fn failure(xml: &mut String, r: &ResourceResult) {
+/// `file:line:col: [ID] message`, then the rule and the fix, indented.
+fn finding_lines(out: &mut String, r: &ResourceResult, f: &FindingOut) {
+    let _ = writeln!(
+        out,
+        "{}: [{}] {}\n  rule: {} (severity {}), field {}\n  fix: {}",
+        location(&r.file, f.line, f.column),
+        f.rule,
+        f.message,
+        f.title,
+        f.severity,
+        f.field,
+        f.fix
+    );
+}
+
+/// The one `failure` of a resource that fails the run: its violations and
+/// failing findings.
+fn failure(xml: &mut String, r: &ResourceResult, failing: &Failing<'_>) {
     let policy = format!("{}:{}", r.level, r.version);
     // IDs in report order, each once.
     let mut ids: Vec<&str> = Vec::new();
     let mut body = String::new();
-    for v in &r.violations {
+    for v in failing.violations {
         let id = v.check.as_str();
         if !ids.contains(&id) {
             ids.push(id);
@@ -179,23 +237,14 @@ fn failure(xml: &mut String, r: &ResourceResult) {
             v.fix
         );
     }
-    for f in &r.findings {
+    for f in &failing.findings {
         let id: &str = &f.rule;
         if !ids.contains(&id) {
             ids.push(id);
         }
-        let _ = writeln!(
-            body,
-            "{}: [{id}] {}\n  rule: {} (severity {}), field {}\n  fix: {}",
-            location(&r.file, f.line, f.column),
-            f.message,
-            f.title,
-            f.severity,
-            f.field,
-            f.fix
-        );
+        finding_lines(&mut body, r, f);
     }
-    let message = match (r.violations.as_slice(), r.findings.as_slice()) {
+    let message = match (failing.violations, failing.findings.as_slice()) {
         ([v], []) => v.reason.clone(),
         ([], [f]) => f.message.clone(),
         (vs, fs) => {
@@ -211,8 +260,8 @@ fn failure(xml: &mut String, r: &ResourceResult) {
     };
     let kind = match (
         ids.as_slice(),
-        r.violations.is_empty(),
-        r.findings.is_empty(),
+        failing.violations.is_empty(),
+        failing.findings.is_empty(),
     ) {
         ([id], _, _) => id,
         (_, false, true) => "pod-security",

@@ -8,7 +8,7 @@
 //! Unicode code points, as the loader counts them); a `partialFingerprints`
 //! hash of kind, namespace, name, rule and field keeps alerts matched when a
 //! manifest moves or other lines change. Waived violations and findings are
-//! results with `suppressions`. Input errors are
+//! results with `suppressions`, located at their field as well. Input errors are
 //! `invocations[0].toolExecutionNotifications` and make
 //! `executionSuccessful` false.
 //!
@@ -693,7 +693,6 @@ fn build(report: &ScanReport, cwd: Option<&Path>) -> Log {
             });
         }
         for s in &r.suppressed {
-            // Suppressed entries carry no position of their own: point at the resource.
             let index = table.index_of(&s.id, "", Severity::Medium);
             let kind = if s.by == "annotation" {
                 "inSource"
@@ -708,7 +707,7 @@ fn build(report: &ScanReport, cwd: Option<&Path>) -> Log {
                     "{label}: {} at {} (suppressed by {})",
                     s.id, s.field, s.by
                 )),
-                locations: vec![resource_location(r, r.line, 1, cwd)],
+                locations: vec![resource_location(r, s.line, s.column, cwd)],
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
                     fingerprint(r, &s.id, &s.field),

@@ -1,7 +1,15 @@
 //! `--format text`: the report for people. One heading per resource, one line
 //! per violation with `file:line:column`, the upstream reason and detail, and a
 //! fix hint; then errors and a summary.
+//!
+//! Every string that comes from the input (file names, names, namespaces,
+//! images in messages, reasons, snippets) goes through [`escape`] before it
+//! is written, so a manifest cannot move the cursor, recolour, retitle or
+//! erase the CI log with control characters; only the colour codes this
+//! module adds itself reach the terminal.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
 use crate::scan::{InputError, ScanReport};
@@ -42,11 +50,44 @@ pub fn use_color(no_color_flag: bool) -> bool {
         && std::io::stdout().is_terminal()
 }
 
+/// Control characters made visible, as `kubectl` quotes names with Go's
+/// `%q`: C0 controls (ESC, CR, BEL, ...), DEL and C1 controls become
+/// `\t`, `\n`, `\r`, `\x1b`, `\x7f`, `\u{9b}`; everything else, backslashes
+/// included, is kept. Borrowed when there is nothing to escape (the usual case).
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// An input error as one line, escaped (see [`escape`]); printed on stderr too.
 pub fn error_line(e: &InputError) -> String {
     if e.line == 0 {
-        format!("error: {}: {}", e.file, e.message)
+        format!("error: {}: {}", escape(&e.file), escape(&e.message))
     } else {
-        format!("error: {}:{}:{}: {}", e.file, e.line, e.column, e.message)
+        format!(
+            "error: {}:{}:{}: {}",
+            escape(&e.file),
+            e.line,
+            e.column,
+            escape(&e.message)
+        )
     }
 }
 
@@ -98,20 +139,27 @@ fn snippet(
     let gutter = line.to_string();
     let pad = " ".repeat(gutter.len());
     let col = (column.max(1) - 1) as usize;
-    let rest: String = text.chars().skip(col).collect();
+    // Columns count characters of the line as read; the caret goes under
+    // the same characters once escaped.
+    let split = text.char_indices().nth(col).map_or(text.len(), |(i, _)| i);
+    let (before, rest) = text.split_at(split);
     let width = rest.find([':', ',', '}', ']']).unwrap_or(rest.len()).max(1);
-    let width = rest[..width.min(rest.len())]
-        .trim_end()
+    let width = escape(rest[..width.min(rest.len())].trim_end())
         .chars()
         .count()
         .max(1);
     writeln!(out, "    {}", st.dim(&format!("{pad} |")))?;
-    writeln!(out, "    {} {}", st.dim(&format!("{gutter} |")), text)?;
+    writeln!(
+        out,
+        "    {} {}",
+        st.dim(&format!("{gutter} |")),
+        escape(text)
+    )?;
     writeln!(
         out,
         "    {} {}{}",
         st.dim(&format!("{pad} |")),
-        " ".repeat(text.chars().take(col).count()),
+        " ".repeat(escape(before).chars().count()),
         st.red(&"^".repeat(width))
     )?;
     Ok(())
@@ -133,13 +181,14 @@ pub fn write_with(
         let ns = if r.namespace.is_empty() {
             String::new()
         } else {
-            format!(" ({})", r.namespace)
+            format!(" ({})", escape(&r.namespace))
         };
         let name = if r.name.is_empty() {
-            "<unnamed>"
+            Cow::Borrowed("<unnamed>")
         } else {
-            &r.name
+            escape(&r.name)
         };
+        let file = escape(&r.file);
         let verdict = if r.allowed {
             st.green("allowed")
         } else {
@@ -148,7 +197,7 @@ pub fn write_with(
         writeln!(
             out,
             "{}:{}: {} {} at {}:{}",
-            r.file,
+            file,
             r.line,
             st.bold(&format!("{}/{}{}", r.kind, name, ns)),
             verdict,
@@ -159,16 +208,16 @@ pub fn write_with(
             let detail = if v.detail.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", v.detail)
+                format!(" ({})", escape(&v.detail))
             };
             writeln!(
                 out,
                 "  {}:{}:{}: {} {}{}",
-                r.file,
+                file,
                 v.line,
                 v.column,
                 st.yellow(&format!("[{}]", v.check)),
-                v.reason,
+                escape(&v.reason),
                 detail
             )?;
             snippet(out, &st, &mut src, &r.file, v.line, v.column)?;
@@ -178,25 +227,25 @@ pub fn write_with(
             writeln!(
                 out,
                 "  {}:{}:{}: {} {}: {}",
-                r.file,
+                file,
                 f.line,
                 f.column,
-                st.yellow(&format!("[{}]", f.rule)),
+                st.yellow(&format!("[{}]", escape(&f.rule))),
                 f.severity,
-                f.message
+                escape(&f.message)
             )?;
             snippet(out, &st, &mut src, &r.file, f.line, f.column)?;
-            writeln!(out, "      {} {}", st.dim("fix:"), f.fix)?;
+            writeln!(out, "      {} {}", st.dim("fix:"), escape(&f.fix))?;
         }
         for s in &r.suppressed {
             writeln!(
                 out,
                 "  {} [{}] at {} (by {}: {})",
                 st.dim("suppressed"),
-                s.id,
-                s.field,
+                escape(&s.id),
+                escape(&s.field),
                 s.by,
-                s.reason
+                escape(&s.reason)
             )?;
         }
     }
@@ -206,8 +255,8 @@ pub fn write_with(
             "{} exception #{} ({}) expired on {} and no longer applies",
             st.yellow("warning:"),
             e.index,
-            e.reason,
-            e.expires.as_deref().unwrap_or("?")
+            escape(&e.reason),
+            escape(e.expires.as_deref().unwrap_or("?"))
         )?;
     }
     if let Some(unused) = &report.unused_exceptions {
@@ -217,8 +266,8 @@ pub fn write_with(
                 "{} exception #{} ({}; checks {}) matched nothing",
                 st.yellow("unused:"),
                 e.index,
-                e.reason,
-                e.checks.join(", ")
+                escape(&e.reason),
+                escape(&e.checks.join(", "))
             )?;
         }
     }
@@ -230,7 +279,7 @@ pub fn write_with(
             }
             for f in &r.findings {
                 *counts
-                    .entry(format!("{} ({})", f.rule, f.severity))
+                    .entry(format!("{} ({})", escape(&f.rule), f.severity))
                     .or_default() += 1;
             }
         }

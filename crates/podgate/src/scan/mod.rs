@@ -31,8 +31,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use podgate_core::config::{
-    ignore_entry_problem, parse_ignore_annotation, Config, Date, Exceptions, FindingId, Subject,
-    IGNORE_ANNOTATION,
+    ignore_entry_problem, ignore_target, parse_ignore_annotation, Config, Date, ExceptionTarget,
+    Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
 };
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
@@ -104,6 +104,9 @@ pub struct SuppressedOut {
     /// Check or rule ID.
     pub id: String,
     pub field: String,
+    /// Where the field is, as for unsuppressed violations and findings.
+    pub line: u32,
+    pub column: u32,
     /// `exception`, `annotation` or `baseline`.
     pub by: &'static str,
     pub reason: String,
@@ -201,6 +204,8 @@ pub struct ScanSettings {
     /// even without `baseline`: `--write-baseline` records them.
     pub baseline_keys: bool,
     pub report_unused_exceptions: bool,
+    /// `--namespace`: the namespace of objects without `metadata.namespace`.
+    pub default_namespace: Option<String>,
 }
 
 impl Default for ScanSettings {
@@ -217,6 +222,7 @@ impl Default for ScanSettings {
             baseline: BTreeSet::new(),
             baseline_keys: false,
             report_unused_exceptions: false,
+            default_namespace: None,
         }
     }
 }
@@ -291,6 +297,21 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     Ok(exit_code(&report))
 }
 
+/// Whether a finding of `severity` fails the run (exit 1) under the fail
+/// threshold `fail_on` (`--fail-on` / `failOn`): the one place this is
+/// decided, for the exit code, `summary.failing_findings` and the JUnit
+/// report. Pod Security violations always fail.
+pub fn fails_run(fail_on: Option<Severity>, severity: Severity) -> bool {
+    fail_on.is_some_and(|t| severity >= t)
+}
+
+impl ScanReport {
+    /// Whether finding `f` fails the run (see [`fails_run`]).
+    pub fn finding_fails(&self, f: &FindingOut) -> bool {
+        fails_run(self.fail_on, f.severity)
+    }
+}
+
 pub fn exit_code(report: &ScanReport) -> u8 {
     if !report.errors.is_empty() {
         2
@@ -330,10 +351,10 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
                     let _ = writeln!(
                         err,
                         "error: {}:{}:{}: {}",
-                        path.display(),
+                        report::text::escape(&path.display().to_string()),
                         e.line,
                         e.column,
-                        e.message
+                        report::text::escape(&e.message)
                     );
                 }
                 return Ok(Err(2));
@@ -356,6 +377,7 @@ fn settings_from_args(args: &ScanArgs) -> Result<std::result::Result<ScanSetting
         baseline_keys: args.write_baseline.is_some(),
         baseline,
         report_unused_exceptions: args.unused_exceptions,
+        default_namespace: args.namespace.clone(),
         config,
     }))
 }
@@ -435,7 +457,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     summary.failing_findings = results
         .iter()
         .flat_map(|r| &r.findings)
-        .filter(|f| settings.fail_on.is_some_and(|t| f.severity >= t))
+        .filter(|f| fails_run(settings.fail_on, f.severity))
         .count();
     summary.suppressed = results.iter().map(|r| r.suppressed.len()).sum();
 
@@ -531,7 +553,7 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         let mut pods = Vec::new();
         for found in workload::find(&doc.value) {
             match found {
-                Found::Pod(p) => pods.push(*p),
+                Found::Pod(p) => pods.push(with_default_namespace(*p, pass.settings)),
                 Found::Namespace(ns) => {
                     let decl = namespaces::NamespaceDecl::new(ns, &doc.positions, doc.index);
                     if labels_matter {
@@ -595,11 +617,24 @@ fn evaluate_again(
         };
         for found in workload::find(&doc.value) {
             if let Found::Pod(p) = found {
+                let p = with_default_namespace(*p, pass.settings);
                 results.push(evaluate_one(file, &d, &p, policies, pass));
             }
         }
     }
     results
+}
+
+/// A pod of an object without `metadata.namespace` is in `--namespace`,
+/// as `kubectl apply -n` would put it: namespace labels, exceptions,
+/// baselines and reports all see that namespace.
+fn with_default_namespace(mut p: FoundPod, settings: &ScanSettings) -> FoundPod {
+    if p.namespace.is_empty() {
+        if let Some(ns) = &settings.default_namespace {
+            p.namespace.clone_from(ns);
+        }
+    }
+    p
 }
 
 /// Added to read errors of a file that contains `{{`.
@@ -716,16 +751,20 @@ fn evaluate_one(
         images,
     };
     let exceptions_here = exceptions.select(&subject);
-    let inline: Vec<(String, String)> = if settings.config.inline_suppressions.unwrap_or(true) {
-        [&p.object_annotations, &p.pod.metadata.annotations]
-            .iter()
-            .filter_map(|a| a.get(IGNORE_ANNOTATION))
-            .flat_map(|v| parse_ignore_annotation(v))
-            .filter(|(_, reason)| !reason.is_empty())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Entries that waive nothing (unknown ID, no reason) were reported by
+    // `inline_entry_errors`.
+    let inline: Vec<(ExceptionTarget, String)> =
+        if settings.config.inline_suppressions.unwrap_or(true) {
+            [&p.object_annotations, &p.pod.metadata.annotations]
+                .iter()
+                .filter_map(|a| a.get(IGNORE_ANNOTATION))
+                .flat_map(|v| parse_ignore_annotation(v))
+                .filter(|(_, reason)| !reason.is_empty())
+                .filter_map(|(id, reason)| Some((ignore_target(&id).ok()?, reason)))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let mut suppressed = Vec::new();
     // `id` is what reports, annotations and baselines call the finding;
     // `finding` is what exceptions match (image findings by code).
@@ -734,6 +773,8 @@ fn evaluate_one(
             |by: &'static str, reason: String, exception: Option<usize>| SuppressedOut {
                 id: id.to_string(),
                 field: loc.field.clone(),
+                line: loc.pos.line,
+                column: loc.pos.column,
                 by,
                 reason,
                 exception,
@@ -744,7 +785,7 @@ fn evaluate_one(
             suppressed.push(suppressed_by("exception", reason, Some(i)));
             return true;
         }
-        if let Some((_, reason)) = inline.iter().find(|(k, _)| k == id || k == "*") {
+        if let Some((_, reason)) = inline.iter().find(|(t, _)| t.covers(finding)) {
             suppressed.push(suppressed_by("annotation", reason.clone(), None));
             return true;
         }
