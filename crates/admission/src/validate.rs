@@ -191,6 +191,7 @@ impl Admission {
                     "Pod",
                     workload_name("", pod),
                     pod,
+                    true,
                     today,
                 )
             } else {
@@ -443,6 +444,7 @@ impl Admission {
             &r.kind.kind,
             workload_name(&r.name, pod),
             pod,
+            enforce,
             self.today(),
         );
         let eval = |lv: LevelVersion, waiver: &mut Waiver| -> Vec<Violation> {
