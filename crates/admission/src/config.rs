@@ -62,7 +62,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 pub use podgate_core::config::{
-    glob_match, Date, Exception, ExceptionTarget, FindingId, Strictness, Subject,
+    glob_match, pod_controllers, Controller, Date, Exception, ExceptionTarget, FindingId,
+    Strictness, Subject,
 };
 use podgate_core::image::ImagePolicy;
 use podgate_core::pss::{Level, Version};

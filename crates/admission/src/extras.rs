@@ -15,7 +15,9 @@ use podgate_core::model::PodTemplate;
 use podgate_core::pss::{CheckId, Violation};
 use podgate_core::rules;
 
-use crate::config::{Date, Exception, ExceptionsConfig, FindingId, Mode, Severity, Subject};
+use crate::config::{
+    pod_controllers, Date, Exception, ExceptionsConfig, FindingId, Mode, Severity, Subject,
+};
 use crate::policy::go_quote;
 
 /// Audit annotation keys of podgate's additions (no `/`: the API server
@@ -118,17 +120,27 @@ impl<'a> Waiver<'a> {
 
     /// [`Waiver::new`] for `pod` (a pod, or a workload's pod template) of
     /// `kind` named `name` in `namespace`: the labels are the pod's
-    /// (template's), the images those of every container.
+    /// (template's), the images those of every container. When `is_pod`,
+    /// `kinds` and `names` may also match the workloads the pod's
+    /// `ownerReferences` name ([`pod_controllers`]), so that an exception
+    /// written for a DaemonSet or Deployment, which `podgate scan` applies
+    /// to the workload, also applies to its Pods here. That adds no power:
+    /// the pod's creator writes its ownerReferences, labels and name alike,
+    /// so `namespaces` (and `images`) bound who can use an exception, not
+    /// `kinds` and `names` (see [`pod_controllers`]). A workload's template
+    /// has no owners of its own: the workload is matched by its own kind
+    /// and name.
     pub fn for_pod(
         cfg: &'a ExceptionsConfig,
         namespace: &str,
         kind: &str,
         name: &str,
         pod: &PodTemplate,
+        is_pod: bool,
         today: Date,
     ) -> Waiver<'a> {
         // The common case (no exceptions configured) skips collecting the
-        // subject's images.
+        // subject's images and controllers.
         if cfg.entries.is_empty() || cfg.mode().is_off() {
             return Waiver::none();
         }
@@ -136,7 +148,12 @@ impl<'a> Waiver<'a> {
             namespace,
             kind,
             name,
-            labels: vec![&pod.metadata.labels],
+            controllers: if is_pod {
+                pod_controllers(&pod.metadata)
+            } else {
+                Vec::new()
+            },
+            labels: &pod.metadata.labels,
             images: pod
                 .spec
                 .all_containers()

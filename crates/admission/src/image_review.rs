@@ -90,12 +90,15 @@ fn decide(adm: &Admission, review: &ImageReviewIn, out: &mut Outcome) -> ImageRe
                 })
         })
         .collect();
-    // The ImagePolicyWebhook plugin reviews pods, which it does not name.
+    // The ImagePolicyWebhook plugin reviews pods, which it does not name
+    // (nor their labels or owners).
+    let no_labels = BTreeMap::new();
     let subject = Subject {
         namespace: &spec.namespace,
         kind: "Pod",
         name: "",
-        labels: Vec::new(),
+        controllers: Vec::new(),
+        labels: &no_labels,
         images: spec.containers.iter().map(|c| c.image.as_str()).collect(),
     };
     let mut waiver = Waiver::new(&adm.config.exceptions, &subject, adm.today());

@@ -242,6 +242,7 @@ impl Admission {
                     "Pod",
                     workload_name("", pod),
                     pod,
+                    true,
                     today,
                 )
             } else {
@@ -494,6 +495,7 @@ impl Admission {
             &r.kind.kind,
             workload_name(&r.name, pod),
             pod,
+            enforce,
             self.today(),
         );
         let eval = |lv: LevelVersion, waiver: &mut Waiver| -> Vec<Violation> {

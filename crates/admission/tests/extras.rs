@@ -578,3 +578,241 @@ fn exceptions_apply_to_the_namespace_dry_run() {
         ])
     );
 }
+
+/// A pod as a controller creates it: `generateName`, the generated name
+/// (kube-apiserver sends an empty request name for it), and an owner
+/// reference to its controller.
+fn controlled_pod(
+    generate_name: &str,
+    suffix: &str,
+    owner: (&str, &str, &str),
+    labels: Value,
+) -> Req {
+    let (api_version, kind, name) = owner;
+    let mut p = privileged_pod(&format!("{generate_name}{suffix}"));
+    p["metadata"]["generateName"] = json!(generate_name);
+    p["metadata"]["labels"] = labels;
+    p["metadata"]["ownerReferences"] = json!([{
+        "apiVersion": api_version, "kind": kind, "name": name,
+        "uid": "3e5d9c1a-7b7e-4f1e-9a43-6c1c9d1b2f00",
+        "controller": true, "blockOwnerDeletion": true}]);
+    let mut req = Req::pod("CREATE", "monitoring", p);
+    req.name = String::new();
+    req
+}
+
+const WAIVED_BASELINE: &str = "exceptions[0] waived hostNamespaces, privileged (reason: \"r\")";
+
+/// Upstream's denial; the request of a pod with a generated name has no
+/// name, nor has the message.
+fn baseline_denial(req: &Req) -> String {
+    let pods = if req.name.is_empty() {
+        "pods".to_string()
+    } else {
+        format!("pods {:?}", req.name)
+    };
+    format!("{pods} is forbidden: violates PodSecurity \"baseline:latest\": {BASELINE_DETAIL}")
+}
+
+fn monitoring_with(exceptions: Value) -> Admission {
+    with_extras(
+        json!({ "exceptions": exceptions }),
+        &[("monitoring", &[("enforce", "baseline")])],
+    )
+}
+
+/// The README's exception for the node-exporter DaemonSet waives its Pods
+/// at admission as it waives the DaemonSet in `podgate scan`.
+#[test]
+fn an_exception_for_a_daemonset_applies_to_its_pods() {
+    let ds_pod = || {
+        controlled_pod(
+            "node-exporter-",
+            "x7k2p",
+            ("apps/v1", "DaemonSet", "node-exporter"),
+            json!({"app": "node-exporter", "controller-revision-hash": "6b9c8d7f5", "pod-template-generation": "1"}),
+        )
+    };
+    // Without exceptions the answer is upstream's.
+    let (resp, _) = validate(&monitoring_with(json!([])), &ds_pod());
+    assert_eq!(resp["allowed"], false);
+    assert_eq!(resp["status"]["message"], baseline_denial(&ds_pod()));
+
+    for entry in [
+        // The README's example.
+        json!({"namespaces": ["monitoring"], "kinds": ["DaemonSet"], "names": ["node-exporter*"]}),
+        // The exact workload name, with or without kinds.
+        json!({"namespaces": ["monitoring"], "kinds": ["DaemonSet", "Pod"], "names": ["node-exporter"]}),
+        json!({"names": ["node-exporter"]}),
+        json!({"kinds": ["daemonset"]}),
+    ] {
+        let mut e = entry.clone();
+        e["checks"] = json!(["hostNamespaces", "privileged"]);
+        e["reason"] = json!("r");
+        let (resp, _) = validate(&monitoring_with(json!([e])), &ds_pod());
+        assert_eq!(resp["allowed"], true, "{entry}: {resp}");
+        assert_eq!(
+            resp["auditAnnotations"]["podgate-exceptions"], WAIVED_BASELINE,
+            "{entry}"
+        );
+    }
+
+    // The kind of the controller with the name of the pod (or the other
+    // way round) is not a match; nor is another namespace.
+    for entry in [
+        json!({"kinds": ["Pod"], "names": ["node-exporter"]}),
+        json!({"kinds": ["DaemonSet"], "names": ["node-exporter-x*"]}),
+        json!({"kinds": ["Deployment"]}),
+        json!({"namespaces": ["kube-system"], "kinds": ["DaemonSet"]}),
+    ] {
+        let mut e = entry.clone();
+        e["checks"] = json!(["pss:*"]);
+        e["reason"] = json!("r");
+        let (resp, _) = validate(&monitoring_with(json!([e])), &ds_pod());
+        assert_eq!(resp["allowed"], false, "{entry}: {resp}");
+        assert_eq!(resp["status"]["message"], baseline_denial(&ds_pod()));
+    }
+}
+
+/// A Deployment's pods belong to it through their ReplicaSet, named
+/// `<deployment>-<pod-template-hash>`; a CronJob's through their Job,
+/// named `<cronjob>-<scheduled minute>`.
+#[test]
+fn an_exception_for_a_deployment_or_cronjob_applies_to_their_pods() {
+    let adm = monitoring_with(json!([
+        {"kinds": ["Deployment"], "names": ["web"], "checks": ["pss:*"], "reason": "r"},
+        {"kinds": ["CronJob"], "names": ["backup"], "checks": ["pss:*"], "reason": "r"}]));
+    let hash = json!({"app": "web", "pod-template-hash": "5d4f7b9c8"});
+    let web = controlled_pod(
+        "web-5d4f7b9c8-",
+        "x2x9z",
+        ("apps/v1", "ReplicaSet", "web-5d4f7b9c8"),
+        hash.clone(),
+    );
+    let (resp, _) = validate(&adm, &web);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        WAIVED_BASELINE
+    );
+
+    let job_labels =
+        json!({"batch.kubernetes.io/job-name": "backup-29123460", "job-name": "backup-29123460"});
+    let backup = controlled_pod(
+        "backup-29123460-",
+        "q8z2k",
+        ("batch/v1", "Job", "backup-29123460"),
+        job_labels,
+    );
+    let (resp, _) = validate(&adm, &backup);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(
+        resp["auditAnnotations"]["podgate-exceptions"],
+        "exceptions[1] waived hostNamespaces, privileged (reason: \"r\")"
+    );
+
+    // A ReplicaSet whose name does not end in the pod's hash label, a
+    // ReplicaSet without the label, and a Job not named by the CronJob
+    // controller belong to no Deployment or CronJob.
+    for req in [
+        controlled_pod("web-", "x2x9z", ("apps/v1", "ReplicaSet", "web-abc"), hash),
+        controlled_pod(
+            "web-5d4f7b9c8-",
+            "x2x9z",
+            ("apps/v1", "ReplicaSet", "web-5d4f7b9c8"),
+            json!({"app": "web"}),
+        ),
+        controlled_pod(
+            "backup-manual-",
+            "q8z2k",
+            ("batch/v1", "Job", "backup-manual"),
+            json!({}),
+        ),
+    ] {
+        let (resp, _) = validate(&adm, &req);
+        assert_eq!(resp["allowed"], false, "{}: {resp}", req.object["metadata"]);
+        assert_eq!(resp["status"]["message"], baseline_denial(&req));
+    }
+}
+
+/// Only the controller reference counts, and a bare Pod named like the
+/// workload is not of the workload's kind.
+#[test]
+fn a_pod_is_matched_only_as_its_controller() {
+    let adm = monitoring_with(json!([
+        {"kinds": ["DaemonSet"], "names": ["node-exporter"], "checks": ["pss:*"], "reason": "r"}]));
+    let mut not_controller = controlled_pod(
+        "node-exporter-",
+        "x7k2p",
+        ("apps/v1", "DaemonSet", "node-exporter"),
+        json!({}),
+    );
+    not_controller.object["metadata"]["ownerReferences"][0]["controller"] = json!(false);
+    let mut bare = Req::pod("CREATE", "monitoring", privileged_pod("node-exporter"));
+    bare.object["metadata"]["ownerReferences"] = json!([]);
+    for req in [not_controller, bare] {
+        let (resp, _) = validate(&adm, &req);
+        assert_eq!(resp["status"]["message"], baseline_denial(&req));
+    }
+}
+
+/// Workload objects (warn and audit only) are matched as themselves, by
+/// their own kind and name, not by owners in their pod template.
+#[test]
+fn workloads_are_matched_as_themselves() {
+    let adm = with_extras(
+        json!({"exceptions": [{"kinds": ["Deployment"], "names": ["web"], "checks": ["pss:*"], "reason": "r"}]}),
+        &[("monitoring", &[("warn", "baseline")])],
+    );
+    let mut template = privileged_pod("x");
+    template["metadata"] = json!({"labels": {"pod-template-hash": "5d4f7b9c8"},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d4f7b9c8", "uid": "1", "controller": true}]});
+    let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                    "metadata": {"name": "other-5d4f7b9c8"},
+                    "spec": {"template": {"metadata": template["metadata"], "spec": template["spec"]}}});
+    let (resp, _) = validate(
+        &adm,
+        &Req::workload("apps", "replicasets", "ReplicaSet", "monitoring", rs),
+    );
+    assert_eq!(
+        resp["warnings"],
+        json!([format!(
+            "would violate PodSecurity \"baseline:latest\": {BASELINE_DETAIL}"
+        )])
+    );
+}
+
+/// The namespace dry run matches existing pods by their controllers too.
+#[test]
+fn the_namespace_dry_run_matches_pods_by_their_controllers() {
+    let mut c = cluster(&[]);
+    let mut ds_pod = privileged_pod("node-exporter-x7k2p");
+    ds_pod["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "name": "node-exporter", "uid": "1", "controller": true}]);
+    c.pods.insert(
+        "monitoring".into(),
+        vec![
+            serde_json::from_value(ds_pod).unwrap(),
+            serde_json::from_value(privileged_pod("db-0")).unwrap(),
+        ],
+    );
+    let adm = admission_with(
+        json!({"exceptions": [{"kinds": ["DaemonSet"], "names": ["node-exporter*"],
+                               "checks": ["pss:*"], "reason": "r"}]}),
+        c,
+    );
+    let req = Req::namespace(
+        "UPDATE",
+        "monitoring",
+        &[("enforce", "baseline")],
+        Some(&[("enforce", "privileged")]),
+    );
+    let (resp, _) = validate(&adm, &req);
+    assert_eq!(
+        resp["warnings"],
+        json!([
+            "existing pods in namespace \"monitoring\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "db-0: host namespaces, privileged"
+        ])
+    );
+}

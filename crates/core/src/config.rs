@@ -44,13 +44,24 @@
 //! | key | matches |
 //! | --- | --- |
 //! | `namespaces` (globs), or `namespace` (one glob) | the object's namespace |
-//! | `names` (globs), or `name` (one glob) | the workload's name (webhook: the request's name, else the pod's `name`, else its `generateName`) |
-//! | `kinds` | the kind, case-insensitively (`Pod`, `Deployment`, `CronJob`, ...) |
-//! | `selector` (labels) | every pair is among the workload's or its pod template's labels (the webhook sees the pod template's labels; for a Pod, the pod's) |
+//! | `names` (globs), or `name` (one glob) | the workload's name (webhook, for a Pod: the request's name, else the pod's `name`, else its `generateName`); for a Pod, also its controller's (below) |
+//! | `kinds` | the kind, case-insensitively (`Pod`, `Deployment`, `CronJob`, ...); for a Pod, also its controller's (below) |
+//! | `selector` (labels) | every pair is among the pod template's labels (for a Pod, the pod's); never the workload's own labels, which its Pods do not carry |
 //! | `images` (image patterns) | every container image (init and ephemeral containers included): one container with another image and the entry does not apply, so an exception for a trusted image cannot be borrowed by a sidecar next to it. Patterns are those of the image policy's `allowedImages` (`crate::image::policy`): matched against the normalised reference (`nginx:1.27` is `docker.io/library/nginx:1.27`), the part before the first `/` against the registry only, `*` within one path segment and `**` across them, so `quay.io/prometheus/*` matches `quay.io/prometheus/node-exporter:v1` and `nginx*` is refused (it could be met by `nginx.evil.com/x`) |
 //!
 //! Globs: `*` is any run of characters, `?` one character. Setting both
 //! `namespace` and `namespaces` (or `name` and `names`) is an error.
+//!
+//! `kinds` and `names` match one (kind, name) together: the subject's own,
+//! or, for a Pod, one of the workloads it belongs to ([`pod_controllers`]:
+//! its controller from `ownerReferences`, and the Deployment or CronJob
+//! behind a ReplicaSet or Job). So `kinds: [DaemonSet], names:
+//! [node-exporter]` matches the DaemonSet in a scan and its Pods at
+//! admission, while `kinds: [Pod], names: [node-exporter]` matches neither
+//! of them, only a Pod named `node-exporter`. A Pod writes its own
+//! ownerReferences, labels and name: `kinds`, `names` and `selector` say
+//! which pods an exception is for, the namespaces (and `images`) who can
+//! use it. An entry without `namespaces` applies in every namespace.
 //!
 //! `checks` ([`ExceptionTarget`]), at least one:
 //!
@@ -73,6 +84,7 @@ use serde::Deserialize;
 
 use crate::image::{ImagePolicy, ImageViolationCode};
 use crate::load::{load, Limits, Positions};
+use crate::model::ObjectMeta;
 use crate::path::{FieldPath, PathSeg};
 use crate::pss::{CheckId, Level, Version};
 use crate::rules::{self, Severity};
@@ -438,22 +450,29 @@ impl Exception {
                 .namespaces
                 .iter()
                 .any(|p| glob_match(p, subject.namespace)))
-            && (self.kinds.is_empty()
-                || self
-                    .kinds
+            && (self.is_named(subject.kind, subject.name)
+                || subject
+                    .controllers
                     .iter()
-                    .any(|k| k.eq_ignore_ascii_case(subject.kind)))
-            && (self.names.is_empty() || self.names.iter().any(|p| glob_match(p, subject.name)))
+                    .any(|c| self.is_named(c.kind, c.name)))
             && self
                 .selector
                 .iter()
-                .all(|(k, v)| subject.labels.iter().any(|l| l.get(k) == Some(v)))
+                .all(|(k, v)| subject.labels.get(k) == Some(v))
             && (self.images.is_empty()
                 || (!subject.images.is_empty()
                     && subject
                         .images
                         .iter()
                         .all(|img| crate::image::policy::matches_image_pattern(&self.images, img))))
+    }
+
+    /// Whether `kinds` and `names` both match one (kind, name): the
+    /// subject's own, or one of its controllers' (never the kind of one and
+    /// the name of another).
+    fn is_named(&self, kind: &str, name: &str) -> bool {
+        (self.kinds.is_empty() || self.kinds.iter().any(|k| k.eq_ignore_ascii_case(kind)))
+            && (self.names.is_empty() || self.names.iter().any(|p| glob_match(p, name)))
     }
 
     /// Whether one of the entry's targets waives `finding`.
@@ -829,11 +848,84 @@ pub struct Subject<'a> {
     /// `Pod`, `Deployment`, `CronJob`, ...
     pub kind: &'a str,
     pub name: &'a str,
-    /// Labels of the workload and of its pod template.
-    pub labels: Vec<&'a BTreeMap<String, String>>,
+    /// For a Pod, the workloads it belongs to by its own fields
+    /// ([`pod_controllers`]); `kinds` and `names` may match one of these
+    /// instead of (`kind`, `name`). Empty for workloads.
+    pub controllers: Vec<Controller<'a>>,
+    /// The pod's labels; for a workload, its pod template's (never the
+    /// workload's own: at admission a Pod carries only the template's).
+    pub labels: &'a BTreeMap<String, String>,
     /// Every container image (init and ephemeral containers included).
     pub images: Vec<&'a str>,
 }
+
+/// A workload a Pod belongs to, as its own fields say ([`pod_controllers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Controller<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+}
+
+/// The workloads a Pod belongs to, read from its own metadata only, so that
+/// an exception written for a workload (`kinds: [DaemonSet]`,
+/// `names: [web]`) waives the same for the workload's Pods at admission as
+/// for the workload in `podgate scan`:
+///
+/// 1. its controller: the `ownerReferences` entry with `controller: true`
+///    (kind and name, both non-empty);
+/// 2. if that is an `apps` ReplicaSet named `<d>-<h>`, where `h` is the
+///    pod's non-empty `pod-template-hash` label, the Deployment `d` (the
+///    Deployment controller names its ReplicaSets so);
+/// 3. if it is a `batch` Job named `<c>-<digits>`, the CronJob `c` (the
+///    CronJob controller names its Jobs `<cronjob>-<scheduled minute>`; a
+///    Job created by hand from a CronJob has another name and is not
+///    matched as the CronJob).
+///
+/// Security: the pod's creator writes all of these (ownerReferences,
+/// labels, name), and the API server does not check that the owner exists
+/// or created the pod. So a Pod can claim any kind and name, as it could
+/// already claim any name by being named so: within an exception's
+/// namespaces, `kinds` and `names` select, they do not authenticate; the
+/// boundary is the namespace (and `images`). Nothing here is looked up, so
+/// a pod gains no match that another pod with the same fields would not.
+/// Owners are namespaced objects: a claimed owner is always in the pod's
+/// namespace, which `namespaces` still has to match.
+pub fn pod_controllers(meta: &ObjectMeta) -> Vec<Controller<'_>> {
+    let Some(owner) = meta.controller() else {
+        return Vec::new();
+    };
+    if owner.kind.is_empty() || owner.name.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Controller {
+        kind: &owner.kind,
+        name: &owner.name,
+    }];
+    let group = owner.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let workload = match (group, owner.kind.as_str()) {
+        ("apps", "ReplicaSet") => meta
+            .labels
+            .get(POD_TEMPLATE_HASH_LABEL)
+            .filter(|h| !h.is_empty())
+            .and_then(|h| owner.name.strip_suffix(h.as_str()))
+            .and_then(|rest| rest.strip_suffix('-'))
+            .map(|d| ("Deployment", d)),
+        ("batch", "Job") => owner
+            .name
+            .rsplit_once('-')
+            .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(c, _)| ("CronJob", c)),
+        _ => None,
+    };
+    if let Some((kind, name)) = workload.filter(|(_, name)| !name.is_empty()) {
+        out.push(Controller { kind, name });
+    }
+    out
+}
+
+/// The label the Deployment controller puts on its ReplicaSets' pods (and
+/// at the end of the ReplicaSets' names).
+const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
 
 /// Exceptions with their state for one run (expiry).
 pub struct Exceptions {
@@ -1368,7 +1460,8 @@ exceptions:
             namespace: "monitoring",
             kind: "DaemonSet",
             name: "node-exporter",
-            labels: vec![&labels],
+            controllers: vec![],
+            labels: &labels,
             images: vec!["quay.io/prometheus/node-exporter:v1"],
         };
         let ex = |expires: &str| {
@@ -1408,7 +1501,8 @@ exceptions:
             namespace: "monitoring",
             kind: "DaemonSet",
             name: "node-exporter",
-            labels: vec![&labels],
+            controllers: vec![],
+            labels: &labels,
             images: vec!["busybox", "quay.io/prometheus/node-exporter:v1"],
         };
         assert!(only("{reason: r, checks: ['*']}", &s));
@@ -1437,7 +1531,8 @@ exceptions:
             namespace: s.namespace,
             kind: s.kind,
             name: s.name,
-            labels: s.labels.clone(),
+            controllers: vec![],
+            labels: s.labels,
             images: vec!["quay.io/prometheus/node-exporter:v1"],
         };
         assert!(only(
@@ -1450,7 +1545,8 @@ exceptions:
             namespace: s.namespace,
             kind: s.kind,
             name: s.name,
-            labels: s.labels.clone(),
+            controllers: vec![],
+            labels: s.labels,
         };
         assert!(!only("{reason: r, images: ['**'], checks: ['*']}", &none));
         assert!(only(
@@ -1458,6 +1554,174 @@ exceptions:
             &s
         ));
         assert!(!only("{reason: r, name: node, checks: ['*']}", &s));
+    }
+
+    fn meta(v: serde_json::Value) -> ObjectMeta {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn owned_by(
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        labels: serde_json::Value,
+    ) -> ObjectMeta {
+        meta(serde_json::json!({
+            "name": "p", "labels": labels,
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "not-the-controller", "uid": "0"},
+                {"apiVersion": api_version, "kind": kind, "name": name, "uid": "1", "controller": true}
+            ]
+        }))
+    }
+
+    fn controllers(m: &ObjectMeta) -> Vec<(&str, &str)> {
+        pod_controllers(m)
+            .iter()
+            .map(|c| (c.kind, c.name))
+            .collect()
+    }
+
+    /// A Pod belongs to its controller and, by the controllers' naming
+    /// conventions, to the Deployment of its ReplicaSet or the CronJob of
+    /// its Job; nothing else.
+    #[test]
+    fn pod_controllers_come_from_the_controller_reference() {
+        let none = serde_json::json!({});
+        let hash = serde_json::json!({"app": "web", "pod-template-hash": "5d4f7b9c8"});
+        let ds = owned_by("apps/v1", "DaemonSet", "node-exporter", none.clone());
+        assert_eq!(controllers(&ds), [("DaemonSet", "node-exporter")]);
+        let rs = owned_by("apps/v1", "ReplicaSet", "web-5d4f7b9c8", hash.clone());
+        assert_eq!(
+            controllers(&rs),
+            [("ReplicaSet", "web-5d4f7b9c8"), ("Deployment", "web")]
+        );
+        let job = owned_by("batch/v1", "Job", "backup-29123460", none.clone());
+        assert_eq!(
+            controllers(&job),
+            [("Job", "backup-29123460"), ("CronJob", "backup")]
+        );
+        let sts = owned_by("apps/v1", "StatefulSet", "db", none.clone());
+        assert_eq!(controllers(&sts), [("StatefulSet", "db")]);
+
+        // No Deployment unless the ReplicaSet's name is `<name>-<hash label>`.
+        for (name, labels) in [
+            ("other-abc", hash.clone()),
+            ("web-5d4f7b9c8", none.clone()),
+            (
+                "web-5d4f7b9c8",
+                serde_json::json!({"pod-template-hash": ""}),
+            ),
+            ("web5d4f7b9c8", hash.clone()),
+            ("-5d4f7b9c8", hash.clone()),
+        ] {
+            let m = owned_by("apps/v1", "ReplicaSet", name, labels);
+            assert_eq!(controllers(&m), [("ReplicaSet", name)], "{name}");
+        }
+        // Another API group's ReplicaSet or Job is not the controllers'.
+        let m = owned_by("example.com/v1", "ReplicaSet", "web-5d4f7b9c8", hash);
+        assert_eq!(controllers(&m), [("ReplicaSet", "web-5d4f7b9c8")]);
+        let m = owned_by("example.com/v1", "Job", "backup-1", none.clone());
+        assert_eq!(controllers(&m), [("Job", "backup-1")]);
+        // No CronJob unless the Job's name ends in `-<digits>`.
+        for name in [
+            "backup-manual-x7",
+            "backup-",
+            "backup",
+            "-123",
+            "backup-12a",
+        ] {
+            let m = owned_by("batch/v1", "Job", name, none.clone());
+            assert_eq!(controllers(&m), [("Job", name)], "{name}");
+        }
+        // Only the controller counts; an owner without kind or name is none.
+        let m = meta(serde_json::json!({"ownerReferences": [
+            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "x", "uid": "1"},
+            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "y", "uid": "2", "controller": false}]}));
+        assert!(controllers(&m).is_empty());
+        let m = owned_by("apps/v1", "DaemonSet", "", none.clone());
+        assert!(controllers(&m).is_empty());
+        let m = owned_by("apps/v1", "", "x", none);
+        assert!(controllers(&m).is_empty());
+        assert!(controllers(&meta(serde_json::json!({}))).is_empty());
+    }
+
+    /// `kinds` and `names` match together, either the Pod itself or one of
+    /// its controllers: an exception for a workload covers its Pods, one
+    /// for a bare Pod named like the workload does not.
+    #[test]
+    fn exceptions_match_a_pod_by_its_controllers() {
+        let labels = BTreeMap::new();
+        let applies = |yaml: &str, meta: &ObjectMeta, name: &str| {
+            let subject = Subject {
+                namespace: "monitoring",
+                kind: "Pod",
+                name,
+                controllers: pod_controllers(meta),
+                labels: &labels,
+                images: vec!["quay.io/prometheus/node-exporter:v1"],
+            };
+            spec(yaml).unwrap().applies_to(&subject)
+        };
+        let none = serde_json::json!({});
+        let ds = owned_by("apps/v1", "DaemonSet", "node-exporter", none.clone());
+        // The README's example, and the exact workload name.
+        let readme = "{reason: r, namespaces: [monitoring], kinds: [DaemonSet], names: ['node-exporter*'], checks: ['*']}";
+        assert!(applies(readme, &ds, "node-exporter-x7k2p"));
+        assert!(applies(
+            "{reason: r, kinds: [DaemonSet, Pod], names: [node-exporter], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        assert!(applies(
+            "{reason: r, names: [node-exporter], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        // The Pod's own kind and name still match, as before.
+        assert!(applies(
+            "{reason: r, kinds: [Pod], names: ['node-exporter-*'], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        // The kind of one identity and the name of another do not match.
+        assert!(!applies(
+            "{reason: r, kinds: [Pod], names: [node-exporter], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        assert!(!applies(
+            "{reason: r, kinds: [DaemonSet], names: ['node-exporter-x*'], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        assert!(!applies(
+            "{reason: r, kinds: [Deployment], checks: ['*']}",
+            &ds,
+            "node-exporter-x7k2p"
+        ));
+        // Without a controller a Pod is only itself.
+        let bare = meta(serde_json::json!({"name": "node-exporter-x7k2p"}));
+        assert!(!applies(readme, &bare, "node-exporter-x7k2p"));
+
+        let hash = serde_json::json!({"pod-template-hash": "5d4f7b9c8"});
+        let rs = owned_by("apps/v1", "ReplicaSet", "web-5d4f7b9c8", hash.clone());
+        let deployment_web = "{reason: r, kinds: [Deployment], names: [web], checks: ['*']}";
+        assert!(applies(deployment_web, &rs, "web-5d4f7b9c8-x2x9z"));
+        assert!(applies(
+            "{reason: r, kinds: [replicaset], names: ['web-*'], checks: ['*']}",
+            &rs,
+            "web-5d4f7b9c8-x2x9z"
+        ));
+        // A ReplicaSet whose name does not end in the hash label: no Deployment.
+        let forged = owned_by("apps/v1", "ReplicaSet", "web-abc", hash);
+        assert!(!applies(deployment_web, &forged, "web-abc-x2x9z"));
+
+        let job = owned_by("batch/v1", "Job", "backup-29123460", none.clone());
+        let cron = "{reason: r, kinds: [CronJob], names: [backup], checks: ['*']}";
+        assert!(applies(cron, &job, "backup-29123460-q8z2k"));
+        let manual = owned_by("batch/v1", "Job", "backup-manual", none);
+        assert!(!applies(cron, &manual, "backup-manual-q8z2k"));
     }
 
     /// `images` are image-policy patterns, matched against normalised
@@ -1470,7 +1734,8 @@ exceptions:
             namespace: "web",
             kind: "Deployment",
             name: "web",
-            labels: vec![&labels],
+            controllers: vec![],
+            labels: &labels,
             images: vec![image],
         };
         let applies = |pattern: &str, image: &'static str| {

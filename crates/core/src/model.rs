@@ -36,19 +36,26 @@ pub struct ObjectMeta {
     #[serde(default, deserialize_with = "nd")]
     pub annotations: BTreeMap<String, String>,
     /// Read for the webhook's namespace dry run, which checks one pod per
-    /// controller before the other replicas (upstream `prioritizePods`).
+    /// controller before the other replicas (upstream `prioritizePods`), and
+    /// to match exceptions written for a workload against its Pods
+    /// ([`crate::config::pod_controllers`]).
     #[serde(default, deserialize_with = "nd")]
     pub owner_references: Vec<OwnerReference>,
 }
 
 impl ObjectMeta {
-    /// The UID of the managing controller: the first owner reference with
-    /// `controller: true` (`metav1.GetControllerOf`).
-    pub fn controller_uid(&self) -> Option<&str> {
+    /// The managing controller: the first owner reference with
+    /// `controller: true` (`metav1.GetControllerOf`; the API server allows
+    /// only one).
+    pub fn controller(&self) -> Option<&OwnerReference> {
         self.owner_references
             .iter()
             .find(|r| r.controller == Some(true))
-            .map(|r| r.uid.as_str())
+    }
+
+    /// The UID of the managing controller ([`ObjectMeta::controller`]).
+    pub fn controller_uid(&self) -> Option<&str> {
+        self.controller().map(|r| r.uid.as_str())
     }
 }
 
@@ -56,6 +63,12 @@ impl ObjectMeta {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerReference {
+    #[serde(default, deserialize_with = "nd")]
+    pub api_version: String,
+    #[serde(default, deserialize_with = "nd")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "nd")]
+    pub name: String,
     #[serde(default, deserialize_with = "nd")]
     pub uid: String,
     #[serde(default)]

@@ -31,13 +31,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use podgate_core::config::{
-    ignore_entry_problem, ignore_target, parse_ignore_annotation, Config, Date, ExceptionTarget,
-    Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
+    ignore_entry_problem, ignore_target, parse_ignore_annotation, pod_controllers, Config, Date,
+    ExceptionTarget, Exceptions, FindingId, Subject, IGNORE_ANNOTATION,
 };
 use podgate_core::load::{self, Limits, Positions};
 use podgate_core::pss::{self, CheckId, Level, Version};
 use podgate_core::rules::{self, RuleContext, Severity};
-use podgate_core::workload::{self, Found, FoundPod};
+use podgate_core::workload::{self, Found, FoundPod, WorkloadKind};
 
 use crate::cli::{Format, ScanArgs};
 use crate::report;
@@ -743,11 +743,20 @@ fn evaluate_one(
         .all_containers()
         .map(|(_, _, c)| c.image.as_str())
         .collect();
+    // As the webhook matches them: the labels are the pod template's (a
+    // workload's own labels never reach its Pods), and a Pod may also be
+    // matched as the controller its ownerReferences name (a workload's
+    // template has none: the workload is matched as itself).
     let subject = Subject {
         namespace: &p.namespace,
         kind: p.kind.as_str(),
         name: &p.name,
-        labels: vec![&p.object_labels, &p.pod.metadata.labels],
+        controllers: if p.kind == WorkloadKind::Pod {
+            pod_controllers(&p.pod.metadata)
+        } else {
+            Vec::new()
+        },
+        labels: &p.pod.metadata.labels,
         images,
     };
     let exceptions_here = exceptions.select(&subject);
