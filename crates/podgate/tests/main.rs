@@ -3,3 +3,4 @@
 
 mod reports;
 mod scan_cli;
+mod workload_kinds;

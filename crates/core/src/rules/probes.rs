@@ -206,6 +206,19 @@ mod tests {
     }
 
     #[test]
+    fn batch_custom_kinds_need_no_probes() {
+        // KEDA's ScaledJob is batch by its kind's definition, not its name.
+        let pod = super::super::testutil::pod(with_probes(false, false));
+        let only = |r: &super::super::RuleInfo| r.id.starts_with("probes-");
+        let ctx = |batch| super::super::RuleContext {
+            kind: "ScaledJob",
+            batch,
+        };
+        assert!(super::super::evaluate(&ctx(true), &pod, &only).is_empty());
+        assert_eq!(super::super::evaluate(&ctx(false), &pod, &only).len(), 2);
+    }
+
+    #[test]
     fn sidecars_need_probes_init_and_ephemeral_containers_do_not() {
         let p = json!({"spec": {
             "initContainers": [

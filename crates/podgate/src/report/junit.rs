@@ -11,7 +11,9 @@
 //! otherwise a count and the IDs (`2 violations: hostNamespaces, hostPorts`);
 //! body = every violation and finding, one `file:line:column: [ID] reason`
 //! line each, followed by its indented policy or rule line and fix. Input
-//! errors are extra testcases with an `error` element. Waived violations and
+//! errors are extra testcases with an `error` element; objects of unknown
+//! kinds that seem to run pods (`skipped` in JSON) are testcases with a
+//! `skipped` element, counted in `skipped`. Waived violations and
 //! findings are listed in the testcase's `system-out` and do not fail it.
 //!
 //! Counts follow the usual JUnit meaning: `tests` counts testcases,
@@ -22,7 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::scan::{InputError, ResourceResult, ScanReport};
+use crate::scan::{InputError, ResourceResult, ScanReport, SkippedOut};
 
 use super::sarif::resource_label;
 
@@ -35,6 +37,7 @@ pub fn write(out: &mut impl Write, report: &ScanReport) -> io::Result<()> {
 struct Suite<'a> {
     results: Vec<&'a ResourceResult>,
     errors: Vec<&'a InputError>,
+    skipped: Vec<&'a SkippedOut>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -42,18 +45,20 @@ struct Counts {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
 }
 
 impl Counts {
     fn of(suite: &Suite<'_>) -> Counts {
         Counts {
-            tests: suite.results.len() + suite.errors.len(),
+            tests: suite.results.len() + suite.errors.len() + suite.skipped.len(),
             failures: suite
                 .results
                 .iter()
                 .filter(|r| !r.violations.is_empty() || !r.findings.is_empty())
                 .count(),
             errors: suite.errors.len(),
+            skipped: suite.skipped.len(),
         }
     }
 
@@ -61,12 +66,13 @@ impl Counts {
         self.tests += o.tests;
         self.failures += o.failures;
         self.errors += o.errors;
+        self.skipped += o.skipped;
     }
 
     fn attrs(self) -> String {
         format!(
-            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\"",
-            self.tests, self.failures, self.errors
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+            self.tests, self.failures, self.errors, self.skipped
         )
     }
 }
@@ -79,6 +85,9 @@ fn render(report: &ScanReport) -> String {
     }
     for e in &report.errors {
         suites.entry(&e.file).or_default().errors.push(e);
+    }
+    for sk in &report.skipped {
+        suites.entry(&sk.file).or_default().skipped.push(sk);
     }
 
     let mut total = Counts::default();
@@ -98,6 +107,9 @@ fn render(report: &ScanReport) -> String {
         for e in &suite.errors {
             error_case(&mut body, e);
         }
+        for sk in &suite.skipped {
+            skipped_case(&mut body, sk);
+        }
         body.push_str("  </testsuite>\n");
     }
 
@@ -106,6 +118,30 @@ fn render(report: &ScanReport) -> String {
     xml.push_str(&body);
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// An object of an unknown kind that seems to run pods: a testcase
+/// marked `skipped` (not evaluated, not failed).
+fn skipped_case(xml: &mut String, sk: &SkippedOut) {
+    let name = if sk.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &sk.name
+    };
+    let label = if sk.namespace.is_empty() {
+        format!("{}/{name}", sk.kind)
+    } else {
+        format!("{}/{name} ({})", sk.kind, sk.namespace)
+    };
+    let _ = writeln!(
+        xml,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+        attr(&label),
+        attr(&sk.file),
+        attr(&sk.file),
+        sk.line,
+        attr(&format!("not evaluated: {}", sk.message))
+    );
 }
 
 fn location(file: &str, line: u32, column: u32) -> String {

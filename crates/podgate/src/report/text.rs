@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::scan::{InputError, ScanReport};
+use crate::scan::{InputError, ScanReport, SkippedOut};
 
 struct Style {
     on: bool,
@@ -48,6 +48,24 @@ pub fn error_line(e: &InputError) -> String {
     } else {
         format!("error: {}:{}:{}: {}", e.file, e.line, e.column, e.message)
     }
+}
+
+/// `warning: file:line: Kind/name (namespace) not evaluated: message`.
+pub fn skipped_line(s: &SkippedOut) -> String {
+    let name = if s.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &s.name
+    };
+    let ns = if s.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", s.namespace)
+    };
+    format!(
+        "warning: {}:{}: {}/{name}{ns} not evaluated: {}",
+        s.file, s.line, s.kind, s.message
+    )
 }
 
 /// Source lines of the scanned files, read again for the snippets (stdin
@@ -192,6 +210,11 @@ pub fn write_with(
             )?;
         }
     }
+    for sk in &report.skipped {
+        let line = skipped_line(sk);
+        let (head, rest) = line.split_at("warning:".len());
+        writeln!(out, "{}{}", st.yellow(head), rest)?;
+    }
     for e in &report.expired_exceptions {
         writeln!(
             out,
@@ -248,7 +271,7 @@ pub fn write_with(
     writeln!(out)?;
     writeln!(
         out,
-        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}, {} {}{}",
+        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}, {} {}{}{}",
         st.bold("Scanned"),
         s.resources,
         plural(s.resources, "resource", "resources"),
@@ -264,6 +287,15 @@ pub fn write_with(
         plural(s.findings, "finding", "findings"),
         if s.suppressed > 0 {
             format!(", {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
+        if s.skipped > 0 {
+            format!(
+                ", {} {} of unknown kinds not evaluated",
+                s.skipped,
+                plural(s.skipped, "object", "objects")
+            )
         } else {
             String::new()
         },
