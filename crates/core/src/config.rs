@@ -24,10 +24,35 @@
 //!     images: ["quay.io/prometheus/*"]
 //!     checks: [hostNamespaces, hostPorts]   # see "Exceptions" below
 //!     expires: 2027-06-30
+//! workloadKinds:               # custom resources with a pod template (scan only)
+//!   - {apiVersion: example.com/v1, kind: Widget, template: spec.podTemplate}
 //! ```
 //!
 //! Unknown keys and bad values are rejected with the file's line and column
 //! and, for misspelt keys and IDs, a suggestion. Everything here is pure.
+//!
+//! # Workload kinds
+//!
+//! `podgate scan` evaluates the Kubernetes workload kinds and the workload
+//! custom resources in [`crate::workload::BUILTIN_CUSTOM_KINDS`] (Argo
+//! Rollouts `Rollout`, OpenShift `DeploymentConfig`, OpenKruise `CloneSet`,
+//! `StatefulSet`, `DaemonSet`, KEDA `ScaledJob`). `workloadKinds`
+//! ([`WorkloadKindSpec`]) declares more; their objects are evaluated
+//! exactly like a Deployment's pod template (checks, rules, image policy,
+//! exceptions by `kinds`, baselines, annotations):
+//!
+//! | key | |
+//! | --- | --- |
+//! | `apiVersion` (required) | `group/version` (that version only) or the group alone (every version); the group of a custom resource always contains a dot |
+//! | `kind` (required) | the kind, exactly as in the manifests (`Widget`); not one ending in `List` |
+//! | `template` (required) | dotted path to the PodTemplateSpec (`metadata` + `spec`): `spec.template`, `spec.jobTargetRef.template`; `""` means the object itself is pod-shaped (its `spec` is a PodSpec, as a Pod's); no list indexes |
+//! | `batch` | `true` for workloads that run to completion, as a Job (probe rules do not apply) |
+//!
+//! A kind that is built in cannot be declared again, nor can one kind be
+//! declared twice for overlapping versions. An object of a declared kind
+//! without anything at `template` is an input error, as a Deployment without
+//! a template is. The webhook ignores `workloadKinds`: it classifies
+//! requests by resource, as the PodSecurity admission controller does.
 //!
 //! # Exceptions: one format for CI and the cluster
 //!

@@ -4,8 +4,10 @@
 //! and the same on native sidecars (`spec.initContainers[*]` with
 //! `restartPolicy: Always`).
 //!
-//! Missing probes are reported only for long-running workloads: not for kinds
-//! `Job` and `CronJob`, and not for pods whose `restartPolicy` is `Never` or
+//! Missing probes are reported only for long-running workloads: not for
+//! batch kinds (`Job`, `CronJob`, KEDA's `ScaledJob`, `workloadKinds`
+//! entries with `batch: true`; [`RuleContext::batch`](super::RuleContext)),
+//! and not for pods whose `restartPolicy` is `Never` or
 //! `OnFailure` (bare pods that run to completion). Within such a workload,
 //! regular containers and native sidecars are checked: a sidecar runs for the
 //! pod's lifetime, its readiness gates the pod's, and a hung sidecar (a proxy,
