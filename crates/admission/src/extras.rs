@@ -277,7 +277,7 @@ impl RuleCheck for CoreRules {
             Some(ids) => ids.iter().any(|id| id == r.id),
             None => r.default_enabled,
         };
-        rules::evaluate(&rules::RuleContext { kind }, pod, &enabled)
+        rules::evaluate(&rules::RuleContext::new(kind), pod, &enabled)
             .into_iter()
             .map(|f| RuleHit {
                 rule: f.rule.to_string(),

@@ -24,10 +24,35 @@
 //!     images: ["quay.io/prometheus/*"]
 //!     checks: [hostNamespaces, hostPorts]   # see "Exceptions" below
 //!     expires: 2027-06-30
+//! workloadKinds:               # custom resources with a pod template (scan only)
+//!   - {apiVersion: example.com/v1, kind: Widget, template: spec.podTemplate}
 //! ```
 //!
 //! Unknown keys and bad values are rejected with the file's line and column
 //! and, for misspelt keys and IDs, a suggestion. Everything here is pure.
+//!
+//! # Workload kinds
+//!
+//! `podgate scan` evaluates the Kubernetes workload kinds and the workload
+//! custom resources in [`crate::workload::BUILTIN_CUSTOM_KINDS`] (Argo
+//! Rollouts `Rollout`, OpenShift `DeploymentConfig`, OpenKruise `CloneSet`,
+//! `StatefulSet`, `DaemonSet`, KEDA `ScaledJob`). `workloadKinds`
+//! ([`WorkloadKindSpec`]) declares more; their objects are evaluated
+//! exactly like a Deployment's pod template (checks, rules, image policy,
+//! exceptions by `kinds`, baselines, annotations):
+//!
+//! | key | |
+//! | --- | --- |
+//! | `apiVersion` (required) | `group/version` (that version only) or the group alone (every version); the group of a custom resource always contains a dot |
+//! | `kind` (required) | the kind, exactly as in the manifests (`Widget`); not one ending in `List` |
+//! | `template` (required) | dotted path to the PodTemplateSpec (`metadata` + `spec`): `spec.template`, `spec.jobTargetRef.template`; `""` means the object itself is pod-shaped (its `spec` is a PodSpec, as a Pod's); no list indexes |
+//! | `batch` | `true` for workloads that run to completion, as a Job (probe rules do not apply) |
+//!
+//! A kind that is built in cannot be declared again, nor can one kind be
+//! declared twice for overlapping versions. An object of a declared kind
+//! without anything at `template` is an input error, as a Deployment without
+//! a template is. The webhook ignores `workloadKinds`: it classifies
+//! requests by resource, as the PodSecurity admission controller does.
 //!
 //! # Exceptions: one format for CI and the cluster
 //!
@@ -88,6 +113,7 @@ use crate::model::ObjectMeta;
 use crate::path::{FieldPath, PathSeg};
 use crate::pss::{CheckId, Level, Version};
 use crate::rules::{self, Severity};
+use crate::workload::CustomKind;
 
 /// The inline suppression annotation: `"runAsNonRoot: reason; resources-cpu-limit: reason"`.
 pub const IGNORE_ANNOTATION: &str = "podgate.io/ignore";
@@ -105,6 +131,136 @@ pub struct Config {
     pub inline_suppressions: Option<bool>,
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// Custom resources with a pod template that `podgate scan` evaluates
+    /// like the built-in workloads, as written.
+    #[serde(default)]
+    pub workload_kinds: Vec<WorkloadKindSpec>,
+    /// `workload_kinds`, validated (filled by [`Config::parse`]).
+    #[serde(skip)]
+    pub custom_kinds: Vec<&'static CustomKind>,
+}
+
+/// One `workloadKinds` entry: a custom resource kind whose objects carry a
+/// pod template at `template`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadKindSpec {
+    /// `group/version` (`example.com/v1`: that version only) or the group
+    /// alone (`example.com`: every version).
+    pub api_version: String,
+    pub kind: String,
+    /// Dotted path to the PodTemplateSpec (`metadata` + `spec`), e.g.
+    /// `spec.template`; `""`: the object itself is pod-shaped (its `spec`
+    /// is a PodSpec, as a Pod's is). Required, so that a forgotten key is
+    /// not read as "the object itself".
+    pub template: String,
+    /// The workload runs to completion, as a Job does (probe rules are not
+    /// applied).
+    #[serde(default)]
+    pub batch: bool,
+}
+
+impl WorkloadKindSpec {
+    /// Check the entry; every problem with the key it concerns.
+    pub fn validate(&self) -> Result<&'static CustomKind, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let (group, version) = match self.api_version.split_once('/') {
+            Some((g, v)) => (g, Some(v)),
+            None => (self.api_version.as_str(), None),
+        };
+        let dns = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        };
+        if self.api_version.is_empty() {
+            errors.push((
+                "apiVersion",
+                "must not be empty: write the API group (example.com) or group/version (example.com/v1)".to_string(),
+            ));
+        } else if !dns(group) || !group.contains('.') {
+            errors.push((
+                "apiVersion",
+                format!(
+                    "{:?} does not name a custom resource's API group: write the group (a domain such as example.com) or group/version (example.com/v1); the Kubernetes kinds are built in",
+                    self.api_version
+                ),
+            ));
+        } else if let Some(v) = version {
+            if v.is_empty()
+                || !v
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                errors.push((
+                    "apiVersion",
+                    format!(
+                        "{:?}: the version after \"/\" must be a version such as v1 or v1beta1",
+                        self.api_version
+                    ),
+                ));
+            }
+        }
+        if self.kind.is_empty() {
+            errors.push(("kind", "must not be empty".to_string()));
+        } else if !self.kind.starts_with(|c: char| c.is_ascii_uppercase())
+            || !self.kind.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            errors.push((
+                "kind",
+                format!(
+                    "{:?} is not a kind name (CamelCase letters and digits, e.g. Widget)",
+                    self.kind
+                ),
+            ));
+        } else if self.kind.ends_with("List") {
+            errors.push((
+                "kind",
+                format!(
+                    "{:?}: kinds ending in List are read as lists of objects",
+                    self.kind
+                ),
+            ));
+        }
+        let template: Vec<&str> = if self.template.is_empty() {
+            Vec::new()
+        } else {
+            self.template.split('.').collect()
+        };
+        let segment_ok = |s: &&str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !template.iter().all(segment_ok) {
+            errors.push((
+                "template",
+                format!(
+                    "{:?} is not a field path: write keys separated by dots (spec.template), or \"\" for the object itself; list indexes are not supported",
+                    self.template
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            if let Some(b) = crate::workload::builtin_custom_kind(group, &self.kind) {
+                errors.push((
+                    "kind",
+                    format!(
+                        "{} in {} is built in (pod template at {}); remove this entry",
+                        b.kind,
+                        b.group,
+                        b.template_path()
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CustomKind::intern(
+            group, version, &self.kind, &template, self.batch,
+        ))
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -764,9 +920,40 @@ impl Config {
                 err(FieldPath::root().child("imagePolicy"), e);
             }
         }
+        // (entry index, kind) of every valid entry.
+        let mut declared: Vec<(usize, &'static CustomKind)> = Vec::new();
+        for (i, spec) in config.workload_kinds.iter().enumerate() {
+            let entry = FieldPath::root().child("workloadKinds").child(i);
+            match spec.validate() {
+                // Two entries for one kind: which template would apply?
+                Ok(k) => match declared.iter().find(|(_, o)| {
+                    o.group == k.group
+                        && o.kind == k.kind
+                        && (o.version.is_none() || k.version.is_none() || o.version == k.version)
+                }) {
+                    Some((first, _)) => err(
+                        entry.child("kind"),
+                        format!(
+                            "{} in {} is already declared by workloadKinds[{first}]",
+                            k.kind, k.group
+                        ),
+                    ),
+                    None => declared.push((i, k)),
+                },
+                Err(problems) => {
+                    for (key, message) in problems {
+                        err(entry.child(key), message);
+                    }
+                }
+            }
+        }
+        let custom_kinds = declared.into_iter().map(|(_, k)| k).collect();
         // Exceptions were validated while decoding (see `exception_errors`).
         if errors.is_empty() {
-            Ok(config)
+            Ok(Config {
+                custom_kinds,
+                ..config
+            })
         } else {
             Err(errors)
         }
@@ -1196,6 +1383,91 @@ exceptions:
         assert!(e[0].message.contains("image-digest"));
         assert!(Config::parse(b"a: 1\n---\nb: 2\n").is_err());
         assert!(Config::parse(b"").is_ok());
+    }
+
+    #[test]
+    fn workload_kinds_are_parsed() {
+        let c = Config::parse(
+            b"workloadKinds:\n  - {apiVersion: example.com/v1, kind: Widget, template: spec.podTemplate}\n  - apiVersion: runners.example.com\n    kind: Runner\n    template: \"\"\n    batch: true\n",
+        )
+        .unwrap();
+        let [w, r] = c.custom_kinds[..] else {
+            panic!("{:?}", c.custom_kinds)
+        };
+        assert_eq!(
+            (w.group, w.version, w.kind, w.template, w.batch),
+            (
+                "example.com",
+                Some("v1"),
+                "Widget",
+                &["spec", "podTemplate"][..],
+                false
+            )
+        );
+        assert_eq!(
+            (r.group, r.version, r.kind, r.template, r.batch),
+            ("runners.example.com", None, "Runner", &[][..], true)
+        );
+        assert!(!w.builtin);
+        assert!(Config::parse(b"level: baseline\n")
+            .unwrap()
+            .custom_kinds
+            .is_empty());
+    }
+
+    #[test]
+    fn workload_kind_errors_have_line_and_column() {
+        let err = |yaml: &str| -> Vec<(u32, u32, String)> {
+            Config::parse(yaml.as_bytes())
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.line, e.column, e.message))
+                .collect()
+        };
+        // Unknown key, with a suggestion.
+        let e = err("workloadKinds:\n  - apiVersion: example.com/v1\n    kind: Widget\n    templat: spec.template\n");
+        assert_eq!((e[0].0, e[0].1), (4, 5), "{e:?}");
+        assert!(
+            e[0].2.starts_with(
+                "workloadKinds[0].templat: unknown key \"templat\" (did you mean \"template\"?)"
+            ),
+            "{e:?}"
+        );
+        // Missing template: required, never read as "the object itself".
+        let e = err("workloadKinds:\n  - {apiVersion: example.com/v1, kind: Widget}\n");
+        assert_eq!(e[0].0, 2, "{e:?}");
+        assert!(e[0].2.contains("missing field `template`"), "{e:?}");
+        // Empty kind, bad path, bad group: every problem, each at its key.
+        let e = err("workloadKinds:\n  - apiVersion: apps/v1\n    kind: \"\"\n    template: spec..template\n");
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert_eq!((e[0].0, e[0].1), (2, 5));
+        assert!(e[0].2.starts_with("workloadKinds[0].apiVersion: \"apps/v1\" does not name a custom resource's API group"), "{e:?}");
+        assert_eq!((e[1].0, e[1].1), (3, 5));
+        assert_eq!(e[1].2, "workloadKinds[0].kind: must not be empty");
+        assert_eq!((e[2].0, e[2].1), (4, 5));
+        assert!(
+            e[2].2
+                .starts_with("workloadKinds[0].template: \"spec..template\" is not a field path"),
+            "{e:?}"
+        );
+        let e = err("workloadKinds:\n  - {apiVersion: example.com/v1, kind: Widget, template: \"spec.containers[0]\"}\n");
+        assert!(e[0].2.contains("list indexes are not supported"), "{e:?}");
+        let e = err("workloadKinds:\n  - {apiVersion: example.com/, kind: widget, template: spec.template}\n");
+        assert_eq!(e.len(), 2, "{e:?}");
+        // A built-in kind cannot be redeclared (whatever the version).
+        let e = err("workloadKinds:\n  - {apiVersion: argoproj.io/v1alpha1, kind: Rollout, template: spec.other}\n");
+        assert_eq!(
+            e,
+            [(2, 40, "workloadKinds[0].kind: Rollout in argoproj.io is built in (pod template at spec.template); remove this entry".to_string())]
+        );
+        // Two entries for one kind.
+        let e = err("workloadKinds:\n  - {apiVersion: example.com, kind: Widget, template: spec.a}\n  - {apiVersion: example.com/v2, kind: Widget, template: spec.b}\n");
+        assert_eq!(
+            e,
+            [(3, 34, "workloadKinds[1].kind: Widget in example.com is already declared by workloadKinds[0]".to_string())]
+        );
+        // Other versions of one group may differ.
+        assert!(Config::parse(b"workloadKinds:\n  - {apiVersion: example.com/v1, kind: Widget, template: spec.a}\n  - {apiVersion: example.com/v2, kind: Widget, template: spec.b}\n").is_ok());
     }
 
     #[test]

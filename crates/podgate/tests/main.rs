@@ -4,3 +4,4 @@
 mod exceptions;
 mod reports;
 mod scan_cli;
+mod workload_kinds;

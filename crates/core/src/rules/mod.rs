@@ -127,8 +127,20 @@ pub struct RuleInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleContext<'a> {
     /// The kind of the workload the pod came from: `Pod`, `Deployment`,
-    /// `Job`, `CronJob`, ...
+    /// `Job`, `CronJob`, `Rollout`, ...
     pub kind: &'a str,
+    /// The workload runs to completion (Job, CronJob, KEDA ScaledJob, ...).
+    pub batch: bool,
+}
+
+impl<'a> RuleContext<'a> {
+    /// The context of a Kubernetes kind: Job and CronJob are batch.
+    pub fn new(kind: &'a str) -> Self {
+        RuleContext {
+            kind,
+            batch: matches!(kind, "Job" | "CronJob"),
+        }
+    }
 }
 
 /// One rule violation.
@@ -334,8 +346,7 @@ fn spec_field(rest: &[&'static str]) -> FieldPath {
 /// Whether the workload runs until stopped (not a Job, CronJob or a pod
 /// that runs to completion), so that probes make sense.
 fn long_running(ctx: &RuleContext<'_>, pod: &PodTemplate) -> bool {
-    !matches!(ctx.kind, "Job" | "CronJob")
-        && matches!(pod.spec.restart_policy.as_str(), "" | "Always")
+    !ctx.batch && matches!(pod.spec.restart_policy.as_str(), "" | "Always")
 }
 
 #[cfg(test)]
@@ -490,7 +501,7 @@ mod tests {
     #[test]
     fn enabled_filters_rules() {
         let p = pod(json!({"spec": {"containers": [{"name": "a", "image": "nginx"}]}}));
-        let ctx = RuleContext { kind: "Pod" };
+        let ctx = RuleContext::new("Pod");
         let none = evaluate(&ctx, &p, &|_| false);
         assert!(none.is_empty());
         let defaults = evaluate(&ctx, &p, &|r| r.default_enabled);

@@ -4,8 +4,10 @@
 //! and the same on native sidecars (`spec.initContainers[*]` with
 //! `restartPolicy: Always`).
 //!
-//! Missing probes are reported only for long-running workloads: not for kinds
-//! `Job` and `CronJob`, and not for pods whose `restartPolicy` is `Never` or
+//! Missing probes are reported only for long-running workloads: not for
+//! batch kinds (`Job`, `CronJob`, KEDA's `ScaledJob`, `workloadKinds`
+//! entries with `batch: true`; [`RuleContext::batch`](super::RuleContext)),
+//! and not for pods whose `restartPolicy` is `Never` or
 //! `OnFailure` (bare pods that run to completion). Within such a workload,
 //! regular containers and native sidecars are checked: a sidecar runs for the
 //! pod's lifetime, its readiness gates the pod's, and a hung sidecar (a proxy,
@@ -203,6 +205,19 @@ mod tests {
             p["spec"]["restartPolicy"] = json!("Always");
             assert_eq!(messages(id, "Pod", p).len(), 1);
         }
+    }
+
+    #[test]
+    fn batch_custom_kinds_need_no_probes() {
+        // KEDA's ScaledJob is batch by its kind's definition, not its name.
+        let pod = super::super::testutil::pod(with_probes(false, false));
+        let only = |r: &super::super::RuleInfo| r.id.starts_with("probes-");
+        let ctx = |batch| super::super::RuleContext {
+            kind: "ScaledJob",
+            batch,
+        };
+        assert!(super::super::evaluate(&ctx(true), &pod, &only).is_empty());
+        assert_eq!(super::super::evaluate(&ctx(false), &pod, &only).len(), 2);
     }
 
     #[test]

@@ -13,13 +13,13 @@ pub(super) fn pod(v: serde_json::Value) -> PodTemplate {
 
 /// Every rule, default or not, on a pod from a workload of this kind.
 pub(super) fn run_all(kind: &str, v: serde_json::Value) -> Vec<RuleFinding> {
-    evaluate(&RuleContext { kind }, &pod(v), &|_| true)
+    evaluate(&RuleContext::new(kind), &pod(v), &|_| true)
 }
 
 /// One rule's findings as (message, rendered field paths).
 pub(super) fn run(id: &str, kind: &str, v: serde_json::Value) -> Vec<(String, Vec<String>)> {
     assert!(super::rule(id).is_some(), "unknown rule {id}");
-    evaluate(&RuleContext { kind }, &pod(v), &|r| r.id == id)
+    evaluate(&RuleContext::new(kind), &pod(v), &|r| r.id == id)
         .into_iter()
         .map(|f| {
             assert_eq!(f.rule, id);

@@ -15,7 +15,9 @@
 //! (`2 violations: hostNamespaces, hostPorts`); body = every failing
 //! violation and finding, one `file:line:column: [ID] reason` line each,
 //! followed by its indented policy or rule line and fix. Input errors are
-//! extra testcases with an `error` element. Findings below the threshold
+//! extra testcases with an `error` element; objects of unknown kinds that
+//! seem to run pods (`skipped` in JSON) are testcases with a `skipped`
+//! element, counted in `skipped`. Findings below the threshold
 //! (every finding without one) and waived violations and findings are
 //! listed in the testcase's `system-out` and do not fail it, so the JUnit
 //! verdict and the exit code agree.
@@ -28,7 +30,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::scan::{FindingOut, InputError, ResourceResult, ScanReport, ViolationOut};
+use crate::scan::{FindingOut, InputError, ResourceResult, ScanReport, SkippedOut, ViolationOut};
 
 use super::sarif::resource_label;
 
@@ -41,6 +43,7 @@ pub fn write(out: &mut impl Write, report: &ScanReport) -> io::Result<()> {
 struct Suite<'a> {
     results: Vec<&'a ResourceResult>,
     errors: Vec<&'a InputError>,
+    skipped: Vec<&'a SkippedOut>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -48,18 +51,20 @@ struct Counts {
     tests: usize,
     failures: usize,
     errors: usize,
+    skipped: usize,
 }
 
 impl Counts {
     fn of(report: &ScanReport, suite: &Suite<'_>) -> Counts {
         Counts {
-            tests: suite.results.len() + suite.errors.len(),
+            tests: suite.results.len() + suite.errors.len() + suite.skipped.len(),
             failures: suite
                 .results
                 .iter()
                 .filter(|r| Failing::of(report, r).fails())
                 .count(),
             errors: suite.errors.len(),
+            skipped: suite.skipped.len(),
         }
     }
 
@@ -67,12 +72,13 @@ impl Counts {
         self.tests += o.tests;
         self.failures += o.failures;
         self.errors += o.errors;
+        self.skipped += o.skipped;
     }
 
     fn attrs(self) -> String {
         format!(
-            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\"",
-            self.tests, self.failures, self.errors
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+            self.tests, self.failures, self.errors, self.skipped
         )
     }
 }
@@ -85,6 +91,9 @@ fn render(report: &ScanReport) -> String {
     }
     for e in &report.errors {
         suites.entry(&e.file).or_default().errors.push(e);
+    }
+    for sk in &report.skipped {
+        suites.entry(&sk.file).or_default().skipped.push(sk);
     }
 
     let mut total = Counts::default();
@@ -104,6 +113,9 @@ fn render(report: &ScanReport) -> String {
         for e in &suite.errors {
             error_case(&mut body, e);
         }
+        for sk in &suite.skipped {
+            skipped_case(&mut body, sk);
+        }
         body.push_str("  </testsuite>\n");
     }
 
@@ -112,6 +124,30 @@ fn render(report: &ScanReport) -> String {
     xml.push_str(&body);
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// An object of an unknown kind that seems to run pods: a testcase
+/// marked `skipped` (not evaluated, not failed).
+fn skipped_case(xml: &mut String, sk: &SkippedOut) {
+    let name = if sk.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &sk.name
+    };
+    let label = if sk.namespace.is_empty() {
+        format!("{}/{name}", sk.kind)
+    } else {
+        format!("{}/{name} ({})", sk.kind, sk.namespace)
+    };
+    let _ = writeln!(
+        xml,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+        attr(&label),
+        attr(&sk.file),
+        attr(&sk.file),
+        sk.line,
+        attr(&format!("not evaluated: {}", sk.message))
+    );
 }
 
 fn location(file: &str, line: u32, column: u32) -> String {

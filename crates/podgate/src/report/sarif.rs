@@ -10,7 +10,9 @@
 //! manifest moves or other lines change. Waived violations and findings are
 //! results with `suppressions`, located at their field as well. Input errors are
 //! `invocations[0].toolExecutionNotifications` and make
-//! `executionSuccessful` false.
+//! `executionSuccessful` false; objects of unknown kinds that seem to run
+//! pods (`skipped`) are warning-level notifications (`unknown-kind`) at the
+//! object's line, which leave `executionSuccessful` alone.
 //!
 //! File names are normalised (`./a.yaml` and `sub/../a.yaml` are `a.yaml`).
 //! Those inside the directory podgate ran in stay relative to `%SRCROOT%`,
@@ -441,7 +443,7 @@ pub fn fnv1a64(parts: &[&str]) -> u64 {
 pub fn fingerprint(r: &ResourceResult, rule_id: &str, field: &str) -> String {
     format!(
         "{:016x}",
-        fnv1a64(&[r.kind, &r.namespace, &r.name, rule_id, field])
+        fnv1a64(&[&r.kind_key, &r.namespace, &r.name, rule_id, field])
     )
 }
 
@@ -727,6 +729,28 @@ fn build(report: &ScanReport, cwd: Option<&Path>) -> Log {
 
     let mut notifications: Vec<Notification> =
         report.errors.iter().map(|e| notification(e, cwd)).collect();
+    // Objects of unknown kinds that seem to run pods: not evaluated, which
+    // is not a failure, but must show (as a warning next to input errors).
+    for sk in &report.skipped {
+        notifications.push(Notification {
+            level: "warning",
+            message: text(format!(
+                "{}/{} not evaluated: {}",
+                sk.kind,
+                if sk.name.is_empty() {
+                    "<unnamed>"
+                } else {
+                    &sk.name
+                },
+                sk.message
+            )),
+            locations: vec![Location {
+                physical_location: physical(&sk.file, sk.line, 1, cwd),
+                logical_locations: Vec::new(),
+            }],
+            descriptor: DescriptorRef { id: "unknown-kind" },
+        });
+    }
     for e in &report.expired_exceptions {
         notifications.push(Notification {
             level: "warning",

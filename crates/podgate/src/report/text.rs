@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
-use crate::scan::{InputError, ScanReport};
+use crate::scan::{InputError, ScanReport, SkippedOut};
 
 struct Style {
     on: bool,
@@ -89,6 +89,24 @@ pub fn error_line(e: &InputError) -> String {
             escape(&e.message)
         )
     }
+}
+
+/// `warning: file:line: Kind/name (namespace) not evaluated: message`.
+pub fn skipped_line(s: &SkippedOut) -> String {
+    let name = if s.name.is_empty() {
+        "<unnamed>"
+    } else {
+        &s.name
+    };
+    let ns = if s.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", s.namespace)
+    };
+    format!(
+        "warning: {}:{}: {}/{name}{ns} not evaluated: {}",
+        s.file, s.line, s.kind, s.message
+    )
 }
 
 /// Source lines of the scanned files, read again for the snippets (stdin
@@ -249,6 +267,11 @@ pub fn write_with(
             )?;
         }
     }
+    for sk in &report.skipped {
+        let line = skipped_line(sk);
+        let (head, rest) = line.split_at("warning:".len());
+        writeln!(out, "{}{}", st.yellow(head), rest)?;
+    }
     for e in &report.expired_exceptions {
         writeln!(
             out,
@@ -305,7 +328,7 @@ pub fn write_with(
     writeln!(out)?;
     writeln!(
         out,
-        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}, {} {}{}",
+        "{} {} {} in {} {} ({} {}): {} allowed, {} denied, {} {}, {} {}{}{}",
         st.bold("Scanned"),
         s.resources,
         plural(s.resources, "resource", "resources"),
@@ -321,6 +344,15 @@ pub fn write_with(
         plural(s.findings, "finding", "findings"),
         if s.suppressed > 0 {
             format!(", {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
+        if s.skipped > 0 {
+            format!(
+                ", {} {} of unknown kinds not evaluated",
+                s.skipped,
+                plural(s.skipped, "object", "objects")
+            )
         } else {
             String::new()
         },

@@ -69,7 +69,7 @@ pub fn write(path: &Path, report: &ScanReport) -> Result<()> {
         let mut record = |id: &str, fields: &[String]| {
             missing |= fields.is_empty();
             for f in fields {
-                fingerprints.insert(fingerprint(r.kind, &r.namespace, &r.name, id, f));
+                fingerprints.insert(fingerprint(&r.kind_key, &r.namespace, &r.name, id, f));
             }
         };
         for v in &r.violations {

@@ -51,6 +51,10 @@ pub struct ResourceResult {
     pub document: usize,
     pub line: u32,
     pub kind: &'static str,
+    /// The kind in baseline and SARIF fingerprints: `kind`, qualified by
+    /// its group for custom resources (`StatefulSet.apps.kruise.io`).
+    #[serde(skip)]
+    pub kind_key: Cow<'static, str>,
     pub namespace: String,
     pub name: String,
     pub level: Level,
@@ -134,6 +138,28 @@ pub struct ViolationOut {
     pub fields: Vec<String>,
 }
 
+/// An object that was not evaluated although it seems to run pods: its
+/// kind is neither a Kubernetes workload, nor a built-in workload custom
+/// resource, nor declared under `workloadKinds`. Not a failure (the exit
+/// code does not change), but never silent.
+#[derive(Debug, Serialize)]
+pub struct SkippedOut {
+    pub file: String,
+    pub document: usize,
+    /// Where the object starts.
+    pub line: u32,
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// The `containers` list that makes it look like a workload.
+    pub field: String,
+    /// `unknown-kind`.
+    pub reason: &'static str,
+    pub message: String,
+}
+
 /// Something that could not be read or understood.
 #[derive(Debug, Serialize)]
 pub struct InputError {
@@ -159,6 +185,8 @@ pub struct Summary {
     /// Findings at or above the `--fail-on` severity.
     pub failing_findings: usize,
     pub suppressed: usize,
+    /// Objects not evaluated although they seem to run pods (`skipped`).
+    pub skipped: usize,
 }
 
 /// An exception from the configuration file, reported when expired or unused.
@@ -175,6 +203,8 @@ pub struct ExceptionNote {
 pub struct ScanReport {
     pub results: Vec<ResourceResult>,
     pub errors: Vec<InputError>,
+    /// Objects of unknown kinds that seem to run pods: not evaluated.
+    pub skipped: Vec<SkippedOut>,
     pub summary: Summary,
     /// Exceptions whose `expires` date has passed: they no longer apply.
     pub expired_exceptions: Vec<ExceptionNote>,
@@ -244,6 +274,7 @@ struct FileOutcome {
     results: Vec<ResourceResult>,
     namespaces: Vec<namespaces::NamespaceDecl>,
     errors: Vec<InputError>,
+    skipped: Vec<SkippedOut>,
     /// The file's contents, kept when a Namespace elsewhere in the input
     /// could still change the policy of one of its pods.
     bytes: Option<Vec<u8>>,
@@ -292,6 +323,9 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         let mut err = std::io::stderr().lock();
         for e in &report.errors {
             let _ = writeln!(err, "{}", report::text::error_line(e));
+        }
+        for s in &report.skipped {
+            let _ = writeln!(err, "{}", report::text::skipped_line(s));
         }
     }
     Ok(exit_code(&report))
@@ -437,9 +471,11 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
         });
     }
     let mut results = Vec::new();
+    let mut skipped = Vec::new();
     for (_, o) in &mut outcomes {
         results.append(&mut o.results);
         errors.append(&mut o.errors);
+        skipped.append(&mut o.skipped);
     }
     drop(outcomes);
 
@@ -460,6 +496,10 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
         .filter(|f| fails_run(settings.fail_on, f.severity))
         .count();
     summary.suppressed = results.iter().map(|r| r.suppressed.len()).sum();
+    skipped.sort_by(|a, b| {
+        (a.file.as_str(), a.document, a.line).cmp(&(b.file.as_str(), b.document, b.line))
+    });
+    summary.skipped = skipped.len();
 
     let note = |i: usize| {
         let e = &exceptions.list[i];
@@ -485,6 +525,7 @@ pub fn scan(inputs: Vec<Input>, settings: &ScanSettings) -> ScanReport {
     ScanReport {
         results,
         errors,
+        skipped,
         summary,
         expired_exceptions,
         unused_exceptions,
@@ -509,6 +550,7 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
         results: Vec::new(),
         namespaces: Vec::new(),
         errors: Vec::new(),
+        skipped: Vec::new(),
         bytes: None,
     };
     // The Namespaces read so far in this file: the first declaration of a
@@ -551,7 +593,7 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
             }
         };
         let mut pods = Vec::new();
-        for found in workload::find(&doc.value) {
+        for found in workload::find_with(&doc.value, &pass.settings.config.custom_kinds) {
             match found {
                 Found::Pod(p) => pods.push(with_default_namespace(*p, pass.settings)),
                 Found::Namespace(ns) => {
@@ -575,6 +617,35 @@ fn read_one(input: Input, pass: &Pass, check_inline: bool) -> FileOutcome {
                         column: pos.column,
                         message: format!("{what}{}", e.message),
                         document: Some(doc.index),
+                    });
+                }
+                Found::Skipped(s) => {
+                    let pos = doc.positions.nearest(s.object_path.segments());
+                    // The hint names the group: a workloadKinds entry
+                    // without a version covers every version.
+                    let group = s.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                    let message = format!(
+                        "kind {kind} ({api}) is not a workload kind podgate knows, but it has containers at {at}; to evaluate it, declare it in podgate.yaml: workloadKinds: [{{apiVersion: {group}, kind: {kind}, template: <path to its pod template>}}]",
+                        kind = s.kind,
+                        api = if s.api_version.is_empty() {
+                            "no apiVersion"
+                        } else {
+                            &s.api_version
+                        },
+                        at = s.containers_path,
+                        group = if group.is_empty() { "<group>" } else { group },
+                    );
+                    out.skipped.push(SkippedOut {
+                        file: input.name.clone(),
+                        document: doc.index,
+                        line: pos.line,
+                        api_version: s.api_version,
+                        kind: s.kind,
+                        namespace: s.namespace,
+                        name: s.name,
+                        field: s.containers_path.to_string(),
+                        reason: "unknown-kind",
+                        message,
                     });
                 }
             }
@@ -615,7 +686,7 @@ fn evaluate_again(
             index: doc.index,
             positions: &doc.positions,
         };
-        for found in workload::find(&doc.value) {
+        for found in workload::find_with(&doc.value, &pass.settings.config.custom_kinds) {
             if let Found::Pod(p) = found {
                 let p = with_default_namespace(*p, pass.settings);
                 results.push(evaluate_one(file, &d, &p, policies, pass));
@@ -760,6 +831,7 @@ fn evaluate_one(
         images,
     };
     let exceptions_here = exceptions.select(&subject);
+    let kind_key = p.kind.qualified();
     // Entries that waive nothing (unknown ID, no reason) were reported by
     // `inline_entry_errors`.
     let inline: Vec<(ExceptionTarget, String)> =
@@ -806,7 +878,7 @@ fn evaluate_one(
             return false;
         }
         let recorded = |f: &str| {
-            let fp = baseline::fingerprint(p.kind.as_str(), &p.namespace, &p.name, id, f);
+            let fp = baseline::fingerprint(&kind_key, &p.namespace, &p.name, id, f);
             settings.baseline.contains(&fp)
         };
         let legacy = |i: usize| {
@@ -849,6 +921,7 @@ fn evaluate_one(
     if settings.rules {
         let ctx = RuleContext {
             kind: p.kind.as_str(),
+            batch: p.kind.is_batch(),
         };
         let cfg = &settings.config;
         for f in rules::evaluate(&ctx, &p.pod, &|info| cfg.rule_enabled(info)) {
@@ -907,6 +980,7 @@ fn evaluate_one(
         document: doc.index,
         line: obj_pos.line,
         kind: p.kind.as_str(),
+        kind_key,
         namespace: p.namespace.clone(),
         name: p.name.clone(),
         level: lv.level,
