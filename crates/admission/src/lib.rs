@@ -62,7 +62,11 @@ pub trait NamespaceLookup: Send + Sync {
     /// is [`labels`](Self::labels) with upstream's not-found error; a
     /// source that can ask the API server on a cache miss (upstream's
     /// `NamespaceGetterFromListerAndClient`) overrides it.
-    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+    /// `deadline` is the API server's deadline for the review: a source that
+    /// asks the API server must answer by then (upstream passes the
+    /// request's context).
+    fn lookup(&self, name: &str, deadline: Instant) -> Result<BTreeMap<String, String>, String> {
+        let _ = deadline;
         self.labels(name).ok_or_else(|| namespace_not_found(name))
     }
 }
@@ -121,6 +125,28 @@ pub struct Admission {
     pub(crate) pod_check_timeout: std::time::Duration,
 }
 
+/// By when one review must be done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Deadlines {
+    /// The API server's deadline for the call.
+    pub request: Instant,
+    /// The end of the namespace dry run.
+    pub dry_run: Instant,
+}
+
+impl Deadlines {
+    /// Upstream `EvaluatePodsInNamespace`: the dry run gets `timeout` (1 s),
+    /// but never more than half of the time left before the request's
+    /// deadline.
+    pub(crate) fn new(now: Instant, request: Instant, timeout: std::time::Duration) -> Self {
+        let budget = (request.saturating_duration_since(now) / 2).min(timeout);
+        Deadlines {
+            request,
+            dry_run: now + budget,
+        }
+    }
+}
+
 /// Upstream `defaultNamespaceMaxPodsToCheck`.
 pub const NAMESPACE_MAX_PODS_TO_CHECK: usize = 3000;
 /// Upstream `defaultNamespacePodCheckTimeout`.
@@ -172,23 +198,31 @@ impl Admission {
         &self.config
     }
 
-    /// Validate an AdmissionReview (the validating webhook). `now` is when
-    /// the request arrived: the namespace dry run stops 1 s after it.
+    /// Validate an AdmissionReview (the validating webhook). `deadline` is
+    /// the API server's deadline for the call (its `?timeout=`): a namespace
+    /// fetched live must arrive by then, and the namespace dry run gets
+    /// upstream's budget, 1 s but at most half of the time left.
     pub fn validate(
         &self,
         review: &[u8],
-        now: Instant,
+        deadline: Instant,
     ) -> Result<(Vec<u8>, Outcome), RequestError> {
         let request = review::parse_admission_review(review, true)?;
-        let (response, outcome) = self.validate_request(&request, now);
+        let deadlines = Deadlines::new(Instant::now(), deadline, self.pod_check_timeout);
+        let (response, outcome) = self.validate_request(&request, deadlines);
         Ok((review::encode_admission_review(&response)?, outcome))
     }
 
     /// Mutate an AdmissionReview (the mutating webhook): a JSON Patch that
     /// moves pods and pod templates toward the restricted level without
     /// overriding anything set explicitly. See [`mutate`].
-    pub fn mutate(&self, review: &[u8], now: Instant) -> Result<(Vec<u8>, Outcome), RequestError> {
-        let _ = now;
+    pub fn mutate(
+        &self,
+        review: &[u8],
+        deadline: Instant,
+    ) -> Result<(Vec<u8>, Outcome), RequestError> {
+        // Mutation looks nothing up.
+        let _ = deadline;
         // The patch is computed on the raw object: keep it.
         let request = review::parse_admission_review(review, false)?;
         let (response, outcome) = self.mutate_request(&request);
@@ -223,5 +257,30 @@ impl Admission {
                 .any(|r| r == rc),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Upstream `EvaluatePodsInNamespace`: 1 s, but at most half of the
+    /// time left before the request's deadline.
+    #[test]
+    fn dry_run_takes_at_most_half_the_time_left() {
+        let now = Instant::now() + Duration::from_secs(100);
+        let full = NAMESPACE_POD_CHECK_TIMEOUT;
+        let d = |left_ms: u64| Deadlines::new(now, now + Duration::from_millis(left_ms), full);
+        // Plenty of time: the 1 s budget applies.
+        assert_eq!(d(10_000).dry_run, now + full);
+        assert_eq!(d(10_000).request, now + Duration::from_secs(10));
+        // Short timeouts: half of what is left.
+        assert_eq!(d(500).dry_run, now + Duration::from_millis(250));
+        assert_eq!(d(1500).dry_run, now + Duration::from_millis(750));
+        // At or past the deadline: no time at all.
+        assert_eq!(d(0).dry_run, now);
+        let late = Deadlines::new(now, now - Duration::from_secs(1), full);
+        assert_eq!(late.dry_run, now);
     }
 }

@@ -27,7 +27,7 @@ use crate::policy::{
 };
 use crate::resource::{decode_pod, extract_template, Resource};
 use crate::review::{AdmissionRequest, AdmissionResponse};
-use crate::Admission;
+use crate::{Admission, Deadlines};
 
 /// Pod subresources that cannot change the pod spec (upstream
 /// `ignoredPodSubresources`). Any other subresource is evaluated, so a
@@ -58,7 +58,7 @@ impl Admission {
     pub(crate) fn validate_request(
         &self,
         r: &AdmissionRequest,
-        now: Instant,
+        deadlines: Deadlines,
     ) -> (AdmissionResponse, Outcome) {
         let resource = Resource::classify(&r.resource);
         let mut out = Outcome::new(
@@ -74,9 +74,11 @@ impl Admission {
         let mut response = match (resource, r.operation.as_str()) {
             (Resource::Other, _) => AdmissionResponse::allowed(),
             (_, "CREATE" | "UPDATE") => match resource {
-                Resource::Namespace => self.validate_namespace(r, now, &mut out),
-                Resource::Pod => self.validate_pod(r, &mut out),
-                Resource::Workload(kind) => self.validate_workload(r, kind, &mut out),
+                Resource::Namespace => self.validate_namespace(r, deadlines, &mut out),
+                Resource::Pod => self.validate_pod(r, deadlines.request, &mut out),
+                Resource::Workload(kind) => {
+                    self.validate_workload(r, kind, deadlines.request, &mut out)
+                }
                 Resource::Other => AdmissionResponse::allowed(),
             },
             _ => AdmissionResponse::allowed(),
@@ -92,7 +94,7 @@ impl Admission {
     fn validate_namespace(
         &self,
         r: &AdmissionRequest,
-        now: Instant,
+        deadlines: Deadlines,
         out: &mut Outcome,
     ) -> AdmissionResponse {
         if !r.subresource().is_empty() {
@@ -158,7 +160,8 @@ impl Admission {
                     return self.exempt_namespace_warning(&name, &new_policy, &labels, out);
                 }
                 let mut resp = AdmissionResponse::allowed();
-                resp.warnings = self.evaluate_pods_in_namespace(&name, new_policy.enforce, now);
+                resp.warnings =
+                    self.evaluate_pods_in_namespace(&name, new_policy.enforce, deadlines.dry_run);
                 resp
             }
         }
@@ -219,9 +222,8 @@ impl Admission {
         &self,
         namespace: &str,
         enforce: LevelVersion,
-        now: Instant,
+        deadline: Instant,
     ) -> Vec<String> {
-        let deadline = now + self.pod_check_timeout;
         let pods = match self.pods.pods(namespace, deadline) {
             Ok(pods) => self.prioritize_pods(pods),
             Err(_) => return vec![FAILED_TO_LIST_PODS.to_string()],
@@ -350,7 +352,12 @@ impl Admission {
         Some(exempt_response(by))
     }
 
-    fn validate_pod(&self, r: &AdmissionRequest, out: &mut Outcome) -> AdmissionResponse {
+    fn validate_pod(
+        &self,
+        r: &AdmissionRequest,
+        deadline: Instant,
+        out: &mut Outcome,
+    ) -> AdmissionResponse {
         let sub = r.subresource();
         if IGNORED_POD_SUBRESOURCES.contains(&sub) {
             return AdmissionResponse::allowed();
@@ -358,7 +365,7 @@ impl Admission {
         if let Some(resp) = self.request_exemption(r, out) {
             return resp;
         }
-        let labels = match self.namespaces.lookup(&r.namespace) {
+        let labels = match self.namespaces.lookup(&r.namespace, deadline) {
             Ok(labels) => labels,
             Err(e) => {
                 out.errors.push(true);
@@ -420,6 +427,7 @@ impl Admission {
         &self,
         r: &AdmissionRequest,
         kind: crate::resource::WorkloadKind,
+        deadline: Instant,
         out: &mut Outcome,
     ) -> AdmissionResponse {
         if !r.subresource().is_empty() {
@@ -434,7 +442,7 @@ impl Admission {
             out.decision = Decision::Error;
             AdmissionResponse::allowed().with_annotation(ERROR_ANNOTATION, msg)
         };
-        let labels = match self.namespaces.lookup(&r.namespace) {
+        let labels = match self.namespaces.lookup(&r.namespace, deadline) {
             Ok(labels) => labels,
             Err(e) => {
                 return error(

@@ -17,11 +17,21 @@ pub struct FakeCluster {
     pub pods: BTreeMap<String, Vec<PodTemplate>>,
     /// Listing pods fails (API server unavailable).
     pub pod_list_fails: bool,
+    /// The deadline of every namespace lookup, in order.
+    pub lookup_deadlines: std::sync::Mutex<Vec<Instant>>,
 }
 
 impl NamespaceLookup for FakeCluster {
     fn labels(&self, name: &str) -> Option<BTreeMap<String, String>> {
         self.namespaces.get(name).cloned()
+    }
+
+    fn lookup(&self, name: &str, deadline: Instant) -> Result<BTreeMap<String, String>, String> {
+        if let Ok(mut d) = self.lookup_deadlines.lock() {
+            d.push(deadline);
+        }
+        self.labels(name)
+            .ok_or_else(|| podgate_admission::namespace_not_found(name))
     }
 }
 
@@ -59,6 +69,7 @@ pub fn cluster(namespaces: &[(&str, &[(&str, &str)])]) -> FakeCluster {
             .collect(),
         pods: BTreeMap::new(),
         pod_list_fails: false,
+        lookup_deadlines: Default::default(),
     }
 }
 
@@ -255,14 +266,21 @@ impl Req {
 
 /// Run the validating decision; returns the `response` object.
 pub fn validate(adm: &Admission, req: &Req) -> (Value, Outcome) {
-    validate_at(adm, req, Instant::now())
+    validate_by(
+        adm,
+        req,
+        Instant::now() + std::time::Duration::from_secs(10),
+    )
 }
 
-pub fn validate_at(adm: &Admission, req: &Req, now: Instant) -> (Value, Outcome) {
-    let (bytes, outcome) = adm.validate(&req.body(), now).expect("a review");
+/// Validate with the API server's `deadline` for the call.
+pub fn validate_by(adm: &Admission, req: &Req, deadline: Instant) -> (Value, Outcome) {
+    let (bytes, outcome) = adm.validate(&req.body(), deadline).expect("a review");
     // Both decode paths (the pod decoded with the review, or kept raw and
     // decoded afterwards) give the same answer, byte for byte.
-    let (sorted_bytes, sorted_outcome) = adm.validate(&req.body_sorted(), now).expect("a review");
+    let (sorted_bytes, sorted_outcome) = adm
+        .validate(&req.body_sorted(), deadline)
+        .expect("a review");
     assert_eq!(
         String::from_utf8_lossy(&bytes),
         String::from_utf8_lossy(&sorted_bytes),

@@ -395,7 +395,7 @@ fn generated_names_and_other_operations() {
 #[test]
 fn request_errors() {
     let adm = admission(&[]);
-    let now = std::time::Instant::now();
+    let now = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let err = adm.validate(b"not json", now).unwrap_err();
     assert_eq!(err.to_string(), "unable to decode the request");
     let err = adm
@@ -442,4 +442,33 @@ fn a_minor_version_past_u32_is_a_future_version() {
     // The namespace label is valid.
     let ns = Req::namespace("CREATE", "team-b", big, None);
     assert_eq!(validate(&adm, &ns).0["allowed"], true);
+}
+
+/// A namespace that is not cached is fetched from the API server under the
+/// review's own deadline (upstream passes the request's context), and the
+/// workloads' lookup gets the same deadline.
+#[test]
+fn namespace_lookups_get_the_reviews_deadline() {
+    let c = std::sync::Arc::new(cluster(&[("team-a", &[("enforce", "baseline")])]));
+    let adm = podgate_admission::Admission::new(
+        podgate_admission::AdmissionConfig::from_yaml_value(json!({})).unwrap(),
+        c.clone(),
+        c.clone(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2500);
+    let (resp, _) = validate_by(
+        &adm,
+        &Req::pod("CREATE", "team-a", pod("web", Value::Null)),
+        deadline,
+    );
+    assert_eq!(resp["allowed"], true);
+    let (resp, _) = validate_by(
+        &adm,
+        &Req::pod("CREATE", "ghost", pod("web", Value::Null)),
+        deadline,
+    );
+    assert_eq!(resp["status"]["code"], 500);
+    // Each validate_by call decodes the review twice (both decode paths).
+    let seen = c.lookup_deadlines.lock().unwrap().clone();
+    assert_eq!(seen, vec![deadline; 4]);
 }

@@ -32,7 +32,8 @@ use podgate_admission as admission;
 
 /// Pods per list page for the namespace dry-run (all pages are read).
 const POD_LIST_PAGE: u32 = 500;
-/// A namespace missing from the cache is fetched live, within this bound.
+/// A namespace missing from the cache is fetched live, by the review's
+/// deadline and within this bound.
 const NAMESPACE_GET_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Namespaces {
@@ -51,12 +52,20 @@ impl admission::NamespaceLookup for Namespaces {
     /// The cache, else a live GET, as upstream's
     /// `NamespaceGetterFromListerAndClient`: a pod created right after its
     /// namespace may arrive before the watch has delivered the namespace.
-    fn lookup(&self, name: &str) -> Result<BTreeMap<String, String>, String> {
+    fn lookup(
+        &self,
+        name: &str,
+        deadline: std::time::Instant,
+    ) -> Result<BTreeMap<String, String>, String> {
         if let Some(labels) = self.labels(name) {
             return Ok(labels);
         }
         let api: Api<Namespace> = Api::all(self.client.clone());
-        let get = async { tokio::time::timeout(NAMESPACE_GET_TIMEOUT, api.get(name)).await };
+        // Bounded by the review's deadline, as upstream's GET runs under the
+        // request's context (and never longer than NAMESPACE_GET_TIMEOUT).
+        let deadline = tokio::time::Instant::from_std(deadline)
+            .min(tokio::time::Instant::now() + NAMESPACE_GET_TIMEOUT);
+        let get = async { tokio::time::timeout_at(deadline, api.get(name)).await };
         let result = tokio::task::block_in_place(|| self.handle.block_on(get));
         match result {
             Ok(Ok(ns)) => Ok(ns.metadata.labels.unwrap_or_default()),

@@ -101,16 +101,6 @@ impl EngineReviewer {
     }
 }
 
-/// The `now` to hand the engine so that its namespace dry run (which stops
-/// [`admission::NAMESPACE_POD_CHECK_TIMEOUT`] after `now`) gets upstream's
-/// budget: 1 s, but never more than half of the time left before the API
-/// server's deadline (`EvaluatePodsInNamespace`).
-fn engine_now(arrival: Instant, deadline: Instant) -> Instant {
-    let full = admission::NAMESPACE_POD_CHECK_TIMEOUT;
-    let budget = (deadline.saturating_duration_since(arrival) / 2).min(full);
-    arrival.checked_sub(full - budget).unwrap_or(arrival)
-}
-
 impl Reviewer for EngineReviewer {
     fn review(
         &self,
@@ -118,10 +108,9 @@ impl Reviewer for EngineReviewer {
         body: &[u8],
         deadline: Instant,
     ) -> Result<Verdict, BadRequest> {
-        let now = engine_now(Instant::now(), deadline);
         let result = match endpoint {
-            Endpoint::Validate => self.engine.validate(body, now),
-            Endpoint::Mutate => self.engine.mutate(body, now),
+            Endpoint::Validate => self.engine.validate(body, deadline),
+            Endpoint::Mutate => self.engine.mutate(body, deadline),
             Endpoint::ImageReview => self.engine.image_review(body),
         };
         let (body, mut o) = result.map_err(|e| BadRequest(e.to_string()))?;
@@ -145,38 +134,5 @@ impl Reviewer for EngineReviewer {
             exempt: o.exempt,
             errors: o.errors,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn dry_run_takes_at_most_half_the_time_left() {
-        let arrival = Instant::now() + Duration::from_secs(100);
-        // Plenty of time: the engine's own 1 s budget applies.
-        assert_eq!(
-            engine_now(arrival, arrival + Duration::from_secs(10)),
-            arrival
-        );
-        // Short timeout: half of what is left, as upstream.
-        let deadline = arrival + Duration::from_millis(500);
-        let now = engine_now(arrival, deadline);
-        assert_eq!(
-            now + admission::NAMESPACE_POD_CHECK_TIMEOUT,
-            arrival + Duration::from_millis(250)
-        );
-        let deadline = arrival + Duration::from_millis(1500);
-        assert_eq!(
-            engine_now(arrival, deadline) + admission::NAMESPACE_POD_CHECK_TIMEOUT,
-            arrival + Duration::from_millis(750)
-        );
-        // Past the deadline already: no time at all.
-        assert_eq!(
-            engine_now(arrival, arrival) + admission::NAMESPACE_POD_CHECK_TIMEOUT,
-            arrival
-        );
     }
 }

@@ -256,7 +256,10 @@ fn judge_own_pod(deployment: &Value, namespace: &Value) -> Value {
         }
     });
     let (body, _) = engine
-        .validate(&serde_json::to_vec(&review).unwrap(), Instant::now())
+        .validate(
+            &serde_json::to_vec(&review).unwrap(),
+            Instant::now() + std::time::Duration::from_secs(10),
+        )
         .unwrap();
     serde_json::from_slice::<Value>(&body).unwrap()["response"].clone()
 }
