@@ -50,8 +50,11 @@
 //! The load generator runs on the same machine and competes with the server
 //! for the same cores: on a 2-core box the server gets roughly half.
 //!
-//! Reports throughput, latency percentiles (client-side, request written to
-//! response read) and the server's peak RSS (VmHWM).
+//! Reports throughput, latency percentiles (client-side), the server's and
+//! the generator's CPU per review, the server's peak RSS (VmHWM), and
+//! before each phase a gauge of the shared host's speed at that moment:
+//! the engine alone on one thread (a fixed 149,000 instructions per
+//! review), so runs can be compared across the host's slow and fast spells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 // The server child runs in this binary, so this is the server's allocator
@@ -253,17 +256,17 @@ fn serve_child() {
     }
 }
 
-/// The engine alone, in-process, one thread: what a review costs before
-/// TLS, HTTP and logging.
-fn engine_only() {
+/// `n` reviews of `bodies` through the engine, in-process on this thread:
+/// the time per review and the response bytes. Also the machine's speed
+/// gauge printed before each phase (149,000 instructions per review, so
+/// the time shows how fast the shared host runs just then).
+fn engine_per_review(bodies: &[Bytes], n: usize) -> (Duration, usize) {
     use podgate_admission::{Admission, AdmissionConfig};
     let dir = tempfile::tempdir().unwrap();
     let ns = dir.path().join("namespaces.yaml");
     std::fs::write(&ns, NAMESPACES).unwrap();
     let src = Arc::new(podgate_server::source::FileSource::from_file(&ns).unwrap());
     let engine = Admission::new(AdmissionConfig::default(), src.clone(), src);
-    let bodies = bodies();
-    let n: usize = env("BENCH_ITERS", 200_000);
     let t = Instant::now();
     let mut bytes = 0usize;
     for i in 0..n {
@@ -275,7 +278,15 @@ fn engine_only() {
             .unwrap();
         bytes += out.len();
     }
-    let per = t.elapsed() / n as u32;
+    (t.elapsed() / n.max(1) as u32, bytes)
+}
+
+/// The engine alone, in-process, one thread: what a review costs before
+/// TLS, HTTP and logging.
+fn engine_only() {
+    let bodies = bodies();
+    let n: usize = env("BENCH_ITERS", 200_000);
+    let (per, bytes) = engine_per_review(&bodies, n);
     println!(
         "engine only: {per:?} per review ({:.0}/s on one thread), {bytes} response bytes",
         1.0 / per.as_secs_f64()
@@ -422,6 +433,9 @@ struct Phase {
     /// Open loop: how late the generator wrote each review after it was
     /// due (its own timer and scheduling delay), µs, sorted.
     lateness: Vec<u32>,
+    /// The engine alone, one thread, just before the phase (the host's
+    /// speed at that moment).
+    gauge: Duration,
 }
 
 /// The server under load and how to reach it.
@@ -454,6 +468,11 @@ async fn phase(name: String, target: &Target, secs: u64, rate: Option<f64>) -> P
         server_pid,
         from_due,
     } = *target;
+    // Before any connection is busy: how fast the host runs right now
+    // (median of 5 batches, about 0.1 s in all).
+    let mut batches: Vec<Duration> = (0..5).map(|_| engine_per_review(bodies, 1_000).0).collect();
+    batches.sort_unstable();
+    let gauge = batches[2];
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
@@ -545,6 +564,7 @@ async fn phase(name: String, target: &Target, secs: u64, rate: Option<f64>) -> P
             .collect::<Vec<_>>()
             .join(" "),
         lateness,
+        gauge,
     }
 }
 
@@ -584,6 +604,10 @@ fn report(p: &Phase) {
             percentile(&p.lateness, 1.0)
         );
     }
+    println!(
+        "    host speed just before: engine alone {:.0} µs per review on one thread",
+        p.gauge.as_secs_f64() * 1e6
+    );
     println!(
         "    CPU: server {:.2} s ({:.0} µs per review), load generator {:.2} s ({:.0} µs per review), over {:.1} s wall on {} cores; loadavg {}",
         p.server_cpu,
