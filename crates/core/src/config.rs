@@ -1408,7 +1408,7 @@ exceptions:
             (r.group, r.version, r.kind, r.template, r.batch),
             ("runners.example.com", None, "Runner", &[][..], true)
         );
-        assert!(!w.builtin);
+        assert!(!w.is_builtin());
         assert!(Config::parse(b"level: baseline\n")
             .unwrap()
             .custom_kinds

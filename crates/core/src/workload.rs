@@ -66,11 +66,15 @@ pub struct CustomKind {
     /// the template (Argo Rollouts' `spec.workloadRef`): when it is set and
     /// the template is absent, the object has no pods of its own.
     pub template_ref: Option<&'static str>,
-    /// Built into podgate (false: declared in the configuration).
-    pub builtin: bool,
 }
 
 impl CustomKind {
+    /// Built into podgate ([`BUILTIN_CUSTOM_KINDS`]; otherwise declared in
+    /// the configuration).
+    pub fn is_builtin(&self) -> bool {
+        BUILTIN_CUSTOM_KINDS.iter().any(|b| std::ptr::eq(b, self))
+    }
+
     /// `template` as a dotted path (`spec.template`; `""` for the object).
     pub fn template_path(&self) -> String {
         self.template.join(".")
@@ -120,7 +124,6 @@ impl CustomKind {
             template: Box::leak(template.into_boxed_slice()),
             batch,
             template_ref: None,
-            builtin: false,
         }));
         table.push(k);
         k
@@ -144,7 +147,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "template"],
         batch: false,
         template_ref: Some("workloadRef"),
-        builtin: true,
     },
     CustomKind {
         group: "apps.openshift.io",
@@ -153,7 +155,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "template"],
         batch: false,
         template_ref: None,
-        builtin: true,
     },
     CustomKind {
         group: "apps.kruise.io",
@@ -162,7 +163,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "template"],
         batch: false,
         template_ref: None,
-        builtin: true,
     },
     CustomKind {
         group: "apps.kruise.io",
@@ -171,7 +171,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "template"],
         batch: false,
         template_ref: None,
-        builtin: true,
     },
     CustomKind {
         group: "apps.kruise.io",
@@ -180,7 +179,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "template"],
         batch: false,
         template_ref: None,
-        builtin: true,
     },
     CustomKind {
         group: "keda.sh",
@@ -189,7 +187,6 @@ pub static BUILTIN_CUSTOM_KINDS: &[CustomKind] = &[
         template: &["spec", "jobTargetRef", "template"],
         batch: true,
         template_ref: None,
-        builtin: true,
     },
 ];
 
